@@ -1,0 +1,35 @@
+"""The JSON API under /api/v1, authenticated by personal API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from matchmaker.api.errors import error_response
+from matchmaker.database import get_session
+from matchmaker.services import accounts
+from matchmaker.services.errors import NotAuthenticated
+
+api_blueprint = Blueprint("api", __name__)
+PUBLIC_ENDPOINTS = {"api.openapi_document"}
+
+
+@api_blueprint.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return error_response(401, "Send your API token as 'Authorization: Bearer <token>'.")
+    try:
+        g.api_user = accounts.user_for_token(get_session(), token.strip())
+    except NotAuthenticated as error:
+        return error_response(401, error.message)
+    return None
+
+
+from matchmaker.api import openapi, organisations, profiles  # noqa: E402,F401  (routes)
+from matchmaker.web.security import csrf  # noqa: E402
+
+# Token-authenticated, never cookie-authenticated, so cross-site requests carry no credentials.
+csrf.exempt(api_blueprint)

@@ -1,0 +1,102 @@
+"""What the API answers with. Responses are built through these models, and the OpenAPI
+document is generated from them, so the two cannot disagree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matchmaker.services.schemas import CapabilityInput, NeedInput
+
+
+class OrganisationSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    kind: str
+    country: str
+
+
+class Organisation(OrganisationSummary):
+    external_id: str | None
+    parent_id: int | None
+    org_number: str | None
+    website: str | None
+    description: str | None
+    size: str | None
+    founded: int | None
+    is_approved: bool
+
+
+class ProfileMeta(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    external_id: str | None
+    organisation: OrganisationSummary
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+class Need(ProfileMeta, NeedInput):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+
+class Capability(ProfileMeta, CapabilityInput):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+
+class Pagination(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class NeedList(Pagination):
+    items: list[Need]
+
+
+class CapabilityList(Pagination):
+    items: list[Capability]
+
+
+class OrganisationList(BaseModel):
+    items: list[Organisation]
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    message: str
+    fields: dict[str, str] = Field(description="Per-field messages, keyed by field name.")
+
+
+class Error(BaseModel):
+    error: ErrorDetail
+
+
+class ListQuery(BaseModel):
+    """Query parameters of the list endpoints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: Annotated[str, Field(max_length=200)] = ""
+    clinical_area: list[str] = Field(default_factory=list)
+    care_setting: list[str] = Field(default_factory=list)
+    trl_min: Annotated[int, Field(ge=1, le=9)] | None = None
+    trl_max: Annotated[int, Field(ge=1, le=9)] | None = None
+    country: str | None = None
+    language: str | None = None
+    organisation: int | None = None
+    mine: bool = False
+    page: Annotated[int, Field(ge=1)] = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+OUTPUT_BY_KIND = {"need": Need, "capability": Capability}
+LIST_BY_KIND = {"need": NeedList, "capability": CapabilityList}

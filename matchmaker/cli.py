@@ -1,0 +1,117 @@
+"""Command-line tools: ``flask --app wsgi db|users|profiles|demo ...``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from matchmaker.database import get_database
+from matchmaker.services import accounts
+from matchmaker.services.errors import DomainError
+from matchmaker.services.transfer import ImportFailed, export_records, import_lines
+
+db_cli = AppGroup("db", help="Database schema.")
+users_cli = AppGroup("users", help="Accounts and API tokens.")
+profiles_cli = AppGroup("profiles", help="Import and export organisations and profiles (JSON Lines).")
+demo_cli = AppGroup("demo", help="Demo content.")
+
+
+def register_cli(app: Flask) -> None:
+    for group in (db_cli, users_cli, profiles_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the schema up to date (Alembic)."""
+    from matchmaker.migrate import upgrade
+
+    upgrade(revision)
+    click.echo(f"Database schema is at {revision}.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Give the account administrator rights.")
+def create_user(email: str, name: str, password: str, admin: bool) -> None:
+    """Create an account (an administrator with --admin)."""
+    with get_database().session_scope() as session:
+        try:
+            user = accounts.create_user(session, email, name, password, is_admin=admin)
+        except DomainError as error:
+            _fail(error)
+        click.echo(f"Created {user.email}.")
+
+
+@users_cli.command("create-token")
+@click.argument("email")
+@click.option("--name", default="command line", help="What the token is for.")
+def create_token(email: str, name: str) -> None:
+    """Create a personal API token and print it (it is shown only once)."""
+    with get_database().session_scope() as session:
+        try:
+            _token, plain = accounts.create_api_token(session, accounts.find_user(session, email), name)
+        except DomainError as error:
+            _fail(error)
+    click.echo(plain)
+
+
+@profiles_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_profiles(path: Path) -> None:
+    """Import a JSON Lines file. Any bad line means nothing is imported."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    with click.progressbar(length=len(lines), label="Checking", file=sys.stderr) as bar:
+        try:
+            with get_database().session_scope() as session:
+                report = import_lines(session, lines, progress=bar.update)
+        except ImportFailed as error:
+            for problem in error.problems:
+                click.echo(f"{path}:{problem}", err=True)
+            _fail(error)
+    for warning in report.warnings:
+        click.echo(f"{path}:{warning} (warning)", err=True)
+    click.echo(_summary(report))
+
+
+def _summary(report) -> str:
+    parts = [f"{kind}: {report.created[kind]} created, {report.updated[kind]} updated"
+             for kind in ("organisation", "need", "capability") if report.created[kind] or report.updated[kind]]
+    return "Imported. " + ("; ".join(parts) if parts else "Nothing to import.")
+
+
+@profiles_cli.command("export")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: standard output).")
+def export_profiles(output) -> None:
+    """Write every organisation and profile as JSON Lines, re-importable as is."""
+    with get_database().session_scope() as session:
+        for record in export_records(session):
+            output.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Load the demo organisations, profiles and accounts (safe to run again)."""
+    from matchmaker.demo import load_demo_data
+
+    with get_database().session_scope() as session:
+        logins = load_demo_data(session)
+    click.echo("Demo accounts (password for all: %s):" % logins["password"])
+    for role, email in logins["accounts"].items():
+        click.echo(f"  {role:<12} {email}")
+
+
+def _fail(error: DomainError):
+    click.echo(f"Error: {error.message}", err=True)
+    for field, message in error.field_errors.items():
+        click.echo(f"  {field}: {message}", err=True)
+    sys.exit(1)

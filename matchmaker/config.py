@@ -1,0 +1,52 @@
+"""Configuration read from the environment, with embedded defaults for a single machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'matchmaker.sqlite3'}"
+
+
+def read_secret_key() -> str | None:
+    """SECRET_KEY from the environment, else from the instance file that `make run` writes.
+
+    Every gunicorn worker must share one key, so a key generated per process would sign
+    users out at random; a missing key is therefore an error, not something to improvise.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    if SECRET_KEY_FILE.exists():
+        return SECRET_KEY_FILE.read_text().strip()
+    return None
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain postgres:// URLs (as hosting providers hand them out) and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config() -> dict:
+    return {
+        "SECRET_KEY": read_secret_key(),
+        "DATABASE_URL": normalise_database_url(os.environ.get("DATABASE_URL", default_database_url())),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PAGE_SIZE": 20,
+        "API_MAX_PAGE_SIZE": 100,
+    }

@@ -1,0 +1,16 @@
+"""Database models. Import from here: ``from matchmaker.models import User``."""
+
+from matchmaker.database import Base
+from matchmaker.models.accounts import ApiToken, Organisation, User
+from matchmaker.models.profiles import CapabilityProfile, NeedProfile, Profile, ProfileTag
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "CapabilityProfile",
+    "NeedProfile",
+    "Organisation",
+    "Profile",
+    "ProfileTag",
+    "User",
+]

@@ -1,0 +1,73 @@
+"""What each role sees first: its own profiles, the newest from the other side, next steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matchmaker.models import CapabilityProfile, NeedProfile, Organisation, Profile, User
+from matchmaker.services.browse import ProfileFilters, browse_profiles
+from matchmaker.services.organisations import pending_organisations
+from matchmaker.services.permissions import can_create_profile
+from matchmaker.services.profiles import organisation_profiles
+
+# Which profiles each role publishes, and which it looks for.
+OWN_KIND = {"supplier": "capability", "health": "need"}
+WANTED_KIND = {"supplier": "need", "health": "capability", "funder": "need", "organiser": "capability"}
+
+
+@dataclass
+class Overview:
+    role: str
+    own_kind: str | None
+    own_profiles: list[Profile] = field(default_factory=list)
+    wanted_kind: str | None = None
+    newest_wanted: list[Profile] = field(default_factory=list)
+    pending_organisations: list[Organisation] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def public_counts(session: Session) -> dict[str, int]:
+    def count(model) -> int:
+        query = select(func.count(model.id)).join(model.organisation).where(
+            model.status == "published", Organisation.approved_at.is_not(None))
+        return session.scalar(query) or 0
+
+    return {"needs": count(NeedProfile), "capabilities": count(CapabilityProfile)}
+
+
+def overview(session: Session, user: User) -> Overview:
+    role = user.role
+    result = Overview(role=role, own_kind=OWN_KIND.get(role), counts=public_counts(session))
+    if user.organisation_id and result.own_kind:
+        result.own_profiles = organisation_profiles(session, user.organisation_id, result.own_kind)
+    result.wanted_kind = WANTED_KIND.get(role)
+    if result.wanted_kind:
+        newest = browse_profiles(session, user, result.wanted_kind, ProfileFilters(), per_page=5)
+        result.newest_wanted = newest.items
+    if role == "admin":
+        result.pending_organisations = pending_organisations(session)
+    result.next_steps = next_steps(user, result)
+    return result
+
+
+def next_steps(user: User, overview: Overview) -> list[str]:
+    """Codes of the suggested next actions, most useful first; templates word them."""
+    steps = []
+    if user.organisation and not user.organisation.is_approved:
+        steps.append("await_approval")
+    if overview.own_kind and can_create_profile(user, overview.own_kind):
+        drafts = [p for p in overview.own_profiles if p.status == "draft"]
+        published = [p for p in overview.own_profiles if p.status == "published"]
+        if drafts:
+            steps.append("publish_drafts")
+        if not published and not drafts:
+            steps.append(f"create_{overview.own_kind}")
+    if overview.pending_organisations:
+        steps.append("approve_organisations")
+    if overview.wanted_kind:
+        steps.append(f"browse_{overview.wanted_kind}")
+    return steps

@@ -1,0 +1,105 @@
+"""Organisations: registering, approving and listing them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.models import Organisation, User
+from matchmaker.models.types import utcnow
+from matchmaker.services import permissions
+from matchmaker.services.errors import NotFound, ValidationFailed
+from matchmaker.vocabulary import COMPANY_SIZES, COUNTRIES, ORGANISATION_KINDS, PARENT_KINDS
+
+log = logging.getLogger(__name__)
+
+
+def validate_organisation(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """Check organisation fields; returns them cleaned or raises ValidationFailed."""
+    errors: dict[str, str] = {}
+    name = (data.get("name") or "").strip()
+    if not 2 <= len(name) <= 200:
+        errors["name"] = _("Give the organisation's name (2 to 200 characters).")
+    kind = data.get("kind")
+    if kind not in ORGANISATION_KINDS:
+        errors["kind"] = _("Choose what kind of organisation this is.")
+    if data.get("country", "NO") not in COUNTRIES:
+        errors["country"] = _("Choose a country from the list.")
+    if data.get("size") and data["size"] not in COMPANY_SIZES:
+        errors["size"] = _("Choose a size from the list.")
+    parent = _valid_parent(session, kind, data.get("parent_id"), errors)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors)
+    return {**data, "name": name, "parent": parent, "country": data.get("country") or "NO"}
+
+
+def _valid_parent(session: Session, kind: str | None, parent_id: int | None, errors: dict) -> Organisation | None:
+    if not parent_id:
+        return None
+    parent = session.get(Organisation, parent_id)
+    if parent is None or parent.kind not in PARENT_KINDS.get(kind or "", ()):
+        errors["parent_id"] = _("This organisation cannot belong to the one chosen.")
+        return None
+    return parent
+
+
+def create_organisation(session: Session, data: dict[str, Any], approved: bool = False) -> Organisation:
+    cleaned = validate_organisation(session, data)
+    organisation = Organisation(
+        name=cleaned["name"], kind=cleaned["kind"], country=cleaned["country"],
+        parent=cleaned["parent"], org_number=cleaned.get("org_number") or None,
+        website=cleaned.get("website") or None, description=cleaned.get("description") or None,
+        size=cleaned.get("size") or None, founded=cleaned.get("founded") or None,
+        extra=cleaned.get("extra") or {}, approved_at=utcnow() if approved else None,
+    )
+    if cleaned.get("external_id"):
+        organisation.external_id = cleaned["external_id"]
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def approve_organisation(session: Session, admin: User, organisation: Organisation) -> Organisation:
+    permissions.ensure_admin(admin)
+    if not organisation.is_approved:
+        organisation.approved_at = utcnow()
+        organisation.approved_by_id = admin.id
+        session.flush()
+        log.info("admin %s approved organisation %s", admin.id, organisation.id)
+    return organisation
+
+
+def get_organisation(session: Session, viewer: User | None, organisation_id: int) -> Organisation:
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None or not permissions.can_view_organisation(viewer, organisation):
+        raise NotFound(_("No such organisation."))
+    return organisation
+
+
+def list_organisations(session: Session, viewer: User | None, kind: str | None = None) -> list[Organisation]:
+    """Approved organisations, plus the viewer's own (and all of them for an admin)."""
+    query = select(Organisation).order_by(Organisation.name)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    if not (viewer and viewer.is_admin):
+        own = viewer.organisation_id if viewer and viewer.organisation_id else -1
+        query = query.where((Organisation.approved_at.is_not(None)) | (Organisation.id == own))
+    return list(session.scalars(query))
+
+
+def pending_organisations(session: Session) -> list[Organisation]:
+    query = select(Organisation).where(Organisation.approved_at.is_(None)).order_by(Organisation.created_at)
+    return list(session.scalars(query))
+
+
+def parent_choices(session: Session, kind: str) -> list[Organisation]:
+    """Organisations a new one of this kind may belong to."""
+    kinds = PARENT_KINDS.get(kind, ())
+    if not kinds:
+        return []
+    query = select(Organisation).where(Organisation.kind.in_(kinds), Organisation.approved_at.is_not(None))
+    return list(session.scalars(query.order_by(Organisation.name)))

@@ -1,0 +1,116 @@
+"""Validated input for profiles, shared by the web forms, the JSON API and imports.
+
+The pydantic models are also the source of the OpenAPI schemas, so the document cannot
+drift from what the API accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from flask_babel import gettext as _
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
+
+from matchmaker.services.errors import ValidationFailed
+from matchmaker.vocabulary import (
+    AFFECTED_GROUPS,
+    CARE_SETTINGS,
+    CLINICAL_AREAS,
+    PROCUREMENT_ROUTES,
+    PROFILE_LANGUAGES,
+    PROFILE_STATUSES,
+    REGULATORY_CLASSES,
+    TEST_TYPES,
+)
+
+
+def _codes(vocabulary: dict) -> Any:
+    return Literal[tuple(vocabulary)]  # type: ignore[misc]
+
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=20000)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Trl = Annotated[int, Field(ge=1, le=9)]
+
+
+class ProfileInput(BaseModel):
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    title: Title
+    description: Description
+    language: _codes(PROFILE_LANGUAGES)
+    status: _codes(PROFILE_STATUSES) = "draft"
+    clinical_areas: list[_codes(CLINICAL_AREAS)] = Field(default_factory=list, max_length=10)
+    care_settings: list[_codes(CARE_SETTINGS)] = Field(default_factory=list, max_length=10)
+    test_types: list[_codes(TEST_TYPES)] = Field(default_factory=list, max_length=10)
+    regulatory_class: _codes(REGULATORY_CLASSES) | None = None
+
+
+class NeedInput(ProfileInput):
+    affected_groups: list[_codes(AFFECTED_GROUPS)] = Field(default_factory=list, max_length=10)
+    current_pathway: LongText | None = None
+    patient_volume: ShortText | None = None
+    test_offer: LongText | None = None
+    test_period: ShortText | None = None
+    trl_min: Trl | None = None
+    trl_max: Trl | None = None
+    evidence_level: Annotated[str, StringConstraints(max_length=300)] | None = None
+    dpia_needed: bool | None = None
+    patient_data: bool | None = None
+    procurement_route: _codes(PROCUREMENT_ROUTES) | None = None
+    contact_name: ShortText | None = None
+    contact_email: EmailStr | None = None
+
+    @field_validator("trl_max")
+    @classmethod
+    def _trl_range_ordered(cls, trl_max: int | None, info: ValidationInfo) -> int | None:
+        trl_min = info.data.get("trl_min")
+        if trl_min and trl_max and trl_min > trl_max:
+            raise ValueError(_("The highest TRL must not be below the lowest TRL."))
+        return trl_max
+
+
+class CapabilityInput(ProfileInput):
+    trl: Trl | None = None
+    evidence: LongText | None = None
+    clinic_needs: LongText | None = None
+    funding_sought: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+
+INPUT_BY_KIND: dict[str, type[ProfileInput]] = {"need": NeedInput, "capability": CapabilityInput}
+
+
+def field_errors(error: PydanticValidationError) -> dict[str, str]:
+    """pydantic's errors as {field: message}; errors across fields go under ``_form``."""
+    errors: dict[str, str] = {}
+    for item in error.errors():
+        loc = [str(part) for part in item["loc"] if not isinstance(part, int)]
+        field = loc[0] if loc else "_form"
+        message = item["msg"].removeprefix("Value error, ")
+        errors.setdefault(field, message)
+    return errors
+
+
+def validate_profile(kind: str, data: dict[str, Any]) -> ProfileInput:
+    """Validate profile input or raise ValidationFailed with per-field messages."""
+    schema = INPUT_BY_KIND[kind]
+    cleaned = {key: (None if value == "" else value) for key, value in data.items()}
+    try:
+        return schema.model_validate(cleaned)
+    except PydanticValidationError as error:
+        raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None
+
+
+def known_fields(kind: str) -> set[str]:
+    return set(INPUT_BY_KIND[kind].model_fields)

@@ -1,0 +1,58 @@
+"""The HTML side: blueprints, error pages and what every template can use."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from matchmaker import vocabulary
+from matchmaker.services.errors import DomainError
+
+
+def register_web(app: Flask) -> None:
+    from matchmaker.web import account, admin, auth, main, organisations, profiles
+
+    for module in (main, auth, profiles, account, admin, organisations):
+        app.register_blueprint(module.bp)
+    app.register_error_handler(DomainError, _domain_error_page)
+    app.register_error_handler(CSRFError, _csrf_error_page)
+    app.register_error_handler(HTTPException, _http_error_page)
+    app.context_processor(_template_globals)
+
+
+def _template_globals() -> dict:
+    return {"vocabulary": vocabulary, "label": vocabulary.label, "get_locale": get_locale}
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _domain_error_page(error: DomainError):
+    if _is_api_request():
+        from matchmaker.api.errors import domain_error_response
+
+        return domain_error_response(error)
+    return render_template("errors/error.html", status=error.status, message=error.message), error.status
+
+
+def _csrf_error_page(error: CSRFError):
+    message = _("The form had expired or came from elsewhere. Please go back, reload the page and try again.")
+    return render_template("errors/error.html", status=400, message=message), 400
+
+
+def _http_error_page(error: HTTPException):
+    if _is_api_request():
+        from matchmaker.api.errors import http_error_response
+
+        return http_error_response(error)
+    messages = {
+        403: _("You do not have access to this page."),
+        404: _("We could not find that page."),
+        405: _("That action is not possible here."),
+    }
+    message = messages.get(error.code or 500, error.description)
+    return render_template("errors/error.html", status=error.code, message=message), error.code

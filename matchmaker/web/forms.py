@@ -1,0 +1,130 @@
+"""WTForms forms of the web pages. Field names match the service input names."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from matchmaker import vocabulary as v
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def optional_choice(vocabulary: dict, empty_label=_l("— not given —")):
+    return [("", empty_label)] + v.choices(vocabulary)
+
+
+class ActionForm(FlaskForm):
+    """A bare form for POST-only buttons (sign out, archive, approve): it carries the CSRF token."""
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)],
+                             description=_l("At least 10 characters."))
+    organisation_name = StringField(_l("Organisation"), validators=[DataRequired(), Length(min=2, max=200)])
+    organisation_kind = SelectField(_l("Kind of organisation"), choices=v.choices(v.ORGANISATION_KINDS))
+    parent_id = SelectField(_l("Belongs to"), coerce=lambda x: int(x) if x else None,
+                            validators=[Optional()], validate_choice=False,
+                            description=_l("For a clinical department: its health trust. "
+                                           "For a health trust: its regional health authority."))
+    country = SelectField(_l("Country"), choices=v.choices(v.COUNTRIES))
+
+
+class ProfileForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=200)])
+    description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(min=20, max=20000)])
+    language = SelectField(_l("Language of this profile"), choices=v.choices(v.PROFILE_LANGUAGES))
+    clinical_areas = MultiCheckboxField(_l("Clinical areas"), choices=v.choices(v.CLINICAL_AREAS))
+    care_settings = MultiCheckboxField(_l("Care settings"), choices=v.choices(v.CARE_SETTINGS))
+    test_types = MultiCheckboxField(_l("Test types"), choices=v.choices(v.TEST_TYPES))
+    regulatory_class = SelectField(_l("Regulatory class"), choices=optional_choice(v.REGULATORY_CLASSES))
+
+
+class NeedForm(ProfileForm):
+    description = TextAreaField(_l("The problem and its consequences"),
+                                validators=[DataRequired(), Length(min=20, max=20000)])
+    affected_groups = MultiCheckboxField(_l("Who experiences the problem"), choices=v.choices(v.AFFECTED_GROUPS))
+    current_pathway = TextAreaField(_l("Current care pathway"), validators=[Optional(), Length(max=10000)])
+    patient_volume = StringField(_l("Patient volume"), validators=[Optional(), Length(max=200)])
+    test_offer = TextAreaField(_l("What the department offers for testing"),
+                               validators=[Optional(), Length(max=10000)],
+                               description=_l("Test environment, patients, staff time."))
+    test_period = StringField(_l("Test period"), validators=[Optional(), Length(max=200)])
+    trl_min = IntegerField(_l("Maturity wanted: lowest TRL"), validators=[Optional(), NumberRange(1, 9)])
+    trl_max = IntegerField(_l("Maturity wanted: highest TRL"), validators=[Optional(), NumberRange(1, 9)])
+    regulatory_class = SelectField(_l("Regulatory requirement (CE class)"),
+                                   choices=optional_choice(v.REGULATORY_CLASSES))
+    evidence_level = StringField(_l("Evidence required"), validators=[Optional(), Length(max=300)])
+    dpia_needed = BooleanField(_l("A data protection impact assessment (DPIA) is needed"))
+    patient_data = BooleanField(_l("Patient data is involved"))
+    procurement_route = SelectField(_l("Procurement route"), choices=optional_choice(v.PROCUREMENT_ROUTES))
+    contact_name = StringField(_l("Contact person / clinical lead"), validators=[Optional(), Length(max=200)])
+    contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
+
+
+class CapabilityForm(ProfileForm):
+    title = StringField(_l("Product or service name"), validators=[DataRequired(), Length(min=3, max=200)])
+    description = TextAreaField(_l("What it does and for whom"),
+                                validators=[DataRequired(), Length(min=20, max=20000)])
+    trl = IntegerField(_l("Maturity (TRL 1-9)"), validators=[Optional(), NumberRange(1, 9)])
+    evidence = TextAreaField(_l("Evidence so far"), validators=[Optional(), Length(max=10000)])
+    test_types = MultiCheckboxField(_l("Tests you seek"), choices=v.choices(v.TEST_TYPES))
+    clinic_needs = TextAreaField(_l("What you need from the clinic"), validators=[Optional(), Length(max=10000)])
+    funding_sought = StringField(_l("Funding sought"), validators=[Optional(), Length(max=300)])
+
+
+FORM_BY_KIND = {"need": NeedForm, "capability": CapabilityForm}
+
+
+class FilterForm(FlaskForm):
+    """The browse filters; a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search text"), validators=[Optional(), Length(max=200)])
+    clinical_area = SelectMultipleField(_l("Clinical area"), choices=v.choices(v.CLINICAL_AREAS))
+    care_setting = SelectMultipleField(_l("Care setting"), choices=v.choices(v.CARE_SETTINGS))
+    trl_min = IntegerField(_l("TRL from"), validators=[Optional(), NumberRange(1, 9)])
+    trl_max = IntegerField(_l("TRL to"), validators=[Optional(), NumberRange(1, 9)])
+    country = SelectField(_l("Country"), choices=optional_choice(v.COUNTRIES, _l("Any country")))
+    language = SelectField(_l("Language"), choices=optional_choice(v.PROFILE_LANGUAGES, _l("Any language")))
+    organisation = SelectField(_l("Organisation"), validators=[Optional()], validate_choice=False)
+
+
+class PreferencesForm(FlaskForm):
+    locale = SelectField(_l("Interface language"), choices=list(v.INTERFACE_LOCALES.items()))
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
+
+
+class TokenForm(FlaskForm):
+    token_name = StringField(_l("Token name"), validators=[Optional(), Length(max=100)],
+                             description=_l("For example the script or tool that will use it."))

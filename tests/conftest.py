@@ -1,0 +1,122 @@
+"""Fixtures in the style of Flask's tutorial: ``app``, ``client``, ``auth``, plus ``db`` and
+factories. Every database test runs once on SQLite and once on PostgreSQL (when
+TEST_DATABASE_URL is set), each test inside a transaction that is rolled back."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from matchmaker import create_app
+from matchmaker.database import make_engine
+from matchmaker.migrate import upgrade
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL and PG_URL != "none" else [])
+
+
+def pytest_report_header(config):
+    if "postgresql" in BACKENDS:
+        return f"databases: SQLite and PostgreSQL ({PG_URL.split('@')[-1]})"
+    return "databases: SQLite only (set TEST_DATABASE_URL to also run on PostgreSQL)"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "csrf: run with CSRF protection switched on")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database for the whole run: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        upgrade("head", url)
+        yield url
+        return
+    schema = f"mm_test_{uuid.uuid4().hex[:10]}"
+    with create_engine(_psycopg(PG_URL)).begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{_psycopg(PG_URL)}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    upgrade("head", url)
+    yield url
+    with create_engine(_psycopg(PG_URL)).begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+def _psycopg(url: str) -> str:
+    from matchmaker.config import normalise_database_url
+
+    return normalise_database_url(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine):
+    connection = engine.connect()
+    transaction = connection.begin()
+    yield connection
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def app(request, database_url, connection):
+    return create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "DATABASE_BIND": connection,
+        "WTF_CSRF_ENABLED": request.node.get_closest_marker("csrf") is not None,
+    })
+
+
+@pytest.fixture
+def db(connection) -> Session:
+    """A session on the test's transaction, for factories and for checking what was stored."""
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(db):
+    return factories.Factory(db)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user_or_email, password: str = factories.PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def api(app, make):
+    """A JSON API client acting as a given user: ``api.as_user(user).get(...)``."""
+    return factories.ApiClient(app.test_client(), make)
