@@ -4,20 +4,14 @@ TEST_DATABASE_URL is set), each test inside a transaction that is rolled back.""
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from matchmaker import create_app
 from matchmaker.database import make_engine
-from matchmaker.migrate import upgrade
 from tests import factories
+from tests.databases import BACKENDS, PG_URL, migrated_database
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL and PG_URL != "none" else [])
 
 
 def pytest_report_header(config):
@@ -32,26 +26,9 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
-    """A migrated, empty database for the whole run: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        upgrade("head", url)
+    """A migrated, empty database shared by the run's tests on one backend."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as url:
         yield url
-        return
-    schema = f"mm_test_{uuid.uuid4().hex[:10]}"
-    with create_engine(_psycopg(PG_URL)).begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{_psycopg(PG_URL)}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-    upgrade("head", url)
-    yield url
-    with create_engine(_psycopg(PG_URL)).begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-
-
-def _psycopg(url: str) -> str:
-    from matchmaker.config import normalise_database_url
-
-    return normalise_database_url(url)
 
 
 @pytest.fixture(scope="session")
