@@ -135,11 +135,6 @@ INTERFACE_LOCALES = {"en": "English", "nb": "Norsk bokmål", "sv": "Svenska"}
 TRL_RANGE = range(1, 10)
 
 
-def choices(vocabulary: dict) -> list[tuple[str, str]]:
-    """(code, label) pairs for a form field, in the vocabulary's order."""
-    return [(code, label) for code, label in vocabulary.items()]
-
-
 def label(vocabulary: dict, code: str | None) -> str:
     """The translated label for a code, or the code itself if it is unknown."""
     if code is None:

@@ -20,11 +20,8 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error_page)
     app.register_error_handler(CSRFError, _csrf_error_page)
     app.register_error_handler(HTTPException, _http_error_page)
-    app.context_processor(_template_globals)
-
-
-def _template_globals() -> dict:
-    return {"vocabulary": vocabulary, "label": vocabulary.label, "get_locale": get_locale}
+    # Globals rather than a context processor, so imported macros see them too.
+    app.jinja_env.globals.update(vocabulary=vocabulary, label=vocabulary.label, get_locale=get_locale)
 
 
 def _is_api_request() -> bool:

@@ -12,7 +12,7 @@ from matchmaker.database import get_session
 from matchmaker.i18n import DEFAULT_TIMEZONE
 from matchmaker.services import accounts
 from matchmaker.services.errors import ValidationFailed
-from matchmaker.web.forms import PasswordForm, PreferencesForm, TokenForm
+from matchmaker.web.forms import PasswordForm, PreferencesForm, TokenForm, choices
 from matchmaker.web.helpers import show_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -31,7 +31,7 @@ def _forms():
     preferences = PreferencesForm(prefix="prefs", locale=current_user.locale,
                                   timezone=current_user.timezone or DEFAULT_TIMEZONE)
     others = sorted(available_timezones() - set(COMMON_TIMEZONES))
-    preferences.timezone.choices = [(z, z) for z in COMMON_TIMEZONES + others]
+    preferences.timezone.choices = choices((z, z) for z in COMMON_TIMEZONES + others)
     return preferences, PasswordForm(prefix="pw"), TokenForm(prefix="token")
 
 

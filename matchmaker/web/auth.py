@@ -10,7 +10,7 @@ from matchmaker.database import get_session
 from matchmaker.services import accounts, organisations
 from matchmaker.services.errors import Conflict, NotAuthenticated, ValidationFailed
 from matchmaker.vocabulary import INTERFACE_LOCALES
-from matchmaker.web.forms import LoginForm, RegisterForm
+from matchmaker.web.forms import LoginForm, RegisterForm, choices
 from matchmaker.web.helpers import safe_next_url, show_errors
 
 bp = Blueprint("auth", __name__)
@@ -47,10 +47,10 @@ def register():
         return redirect(url_for("main.dashboard"))
     db = get_session()
     form = RegisterForm()
-    form.parent_id.choices = [("", _("— none —"))] + [
+    form.parent_id.choices = choices([("", _("— none —"))] + [
         (str(o.id), o.name) for kind in ("clinical_department", "health_trust")
         for o in organisations.parent_choices(db, kind)
-    ]
+    ])
     form_errors: list[str] = []
     if form.validate_on_submit():
         try:

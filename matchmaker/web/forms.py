@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    SelectChoice,
     EmailField,
     IntegerField,
     PasswordField,
@@ -25,8 +26,16 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from a vocabulary dict or from (value, label) pairs."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(value, label) for value, label in items]
+
+
 def optional_choice(vocabulary: dict, empty_label=_l("— not given —")):
-    return [("", empty_label)] + v.choices(vocabulary)
+    """Choices with an empty first option. Fields using these skip WTForms' choice check (a
+    field left out of a POST would fail it); the service validates the code instead."""
+    return choices([("", empty_label), *vocabulary.items()])
 
 
 class ActionForm(FlaskForm):
@@ -45,28 +54,29 @@ class RegisterForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)],
                              description=_l("At least 10 characters."))
     organisation_name = StringField(_l("Organisation"), validators=[DataRequired(), Length(min=2, max=200)])
-    organisation_kind = SelectField(_l("Kind of organisation"), choices=v.choices(v.ORGANISATION_KINDS))
+    organisation_kind = SelectField(_l("Kind of organisation"), choices=choices(v.ORGANISATION_KINDS))
     parent_id = SelectField(_l("Belongs to"), coerce=lambda x: int(x) if x else None,
                             validators=[Optional()], validate_choice=False,
                             description=_l("For a clinical department: its health trust. "
                                            "For a health trust: its regional health authority."))
-    country = SelectField(_l("Country"), choices=v.choices(v.COUNTRIES))
+    country = SelectField(_l("Country"), choices=choices(v.COUNTRIES))
 
 
 class ProfileForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=200)])
     description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(min=20, max=20000)])
-    language = SelectField(_l("Language of this profile"), choices=v.choices(v.PROFILE_LANGUAGES))
-    clinical_areas = MultiCheckboxField(_l("Clinical areas"), choices=v.choices(v.CLINICAL_AREAS))
-    care_settings = MultiCheckboxField(_l("Care settings"), choices=v.choices(v.CARE_SETTINGS))
-    test_types = MultiCheckboxField(_l("Test types"), choices=v.choices(v.TEST_TYPES))
-    regulatory_class = SelectField(_l("Regulatory class"), choices=optional_choice(v.REGULATORY_CLASSES))
+    language = SelectField(_l("Language of this profile"), choices=choices(v.PROFILE_LANGUAGES))
+    clinical_areas = MultiCheckboxField(_l("Clinical areas"), choices=choices(v.CLINICAL_AREAS))
+    care_settings = MultiCheckboxField(_l("Care settings"), choices=choices(v.CARE_SETTINGS))
+    test_types = MultiCheckboxField(_l("Test types"), choices=choices(v.TEST_TYPES))
+    regulatory_class = SelectField(_l("Regulatory class"), choices=optional_choice(v.REGULATORY_CLASSES),
+                                   validate_choice=False)
 
 
 class NeedForm(ProfileForm):
     description = TextAreaField(_l("The problem and its consequences"),
                                 validators=[DataRequired(), Length(min=20, max=20000)])
-    affected_groups = MultiCheckboxField(_l("Who experiences the problem"), choices=v.choices(v.AFFECTED_GROUPS))
+    affected_groups = MultiCheckboxField(_l("Who experiences the problem"), choices=choices(v.AFFECTED_GROUPS))
     current_pathway = TextAreaField(_l("Current care pathway"), validators=[Optional(), Length(max=10000)])
     patient_volume = StringField(_l("Patient volume"), validators=[Optional(), Length(max=200)])
     test_offer = TextAreaField(_l("What the department offers for testing"),
@@ -76,11 +86,12 @@ class NeedForm(ProfileForm):
     trl_min = IntegerField(_l("Maturity wanted: lowest TRL"), validators=[Optional(), NumberRange(1, 9)])
     trl_max = IntegerField(_l("Maturity wanted: highest TRL"), validators=[Optional(), NumberRange(1, 9)])
     regulatory_class = SelectField(_l("Regulatory requirement (CE class)"),
-                                   choices=optional_choice(v.REGULATORY_CLASSES))
+                                   choices=optional_choice(v.REGULATORY_CLASSES), validate_choice=False)
     evidence_level = StringField(_l("Evidence required"), validators=[Optional(), Length(max=300)])
     dpia_needed = BooleanField(_l("A data protection impact assessment (DPIA) is needed"))
     patient_data = BooleanField(_l("Patient data is involved"))
-    procurement_route = SelectField(_l("Procurement route"), choices=optional_choice(v.PROCUREMENT_ROUTES))
+    procurement_route = SelectField(_l("Procurement route"), choices=optional_choice(v.PROCUREMENT_ROUTES),
+                                    validate_choice=False)
     contact_name = StringField(_l("Contact person / clinical lead"), validators=[Optional(), Length(max=200)])
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
 
@@ -91,7 +102,7 @@ class CapabilityForm(ProfileForm):
                                 validators=[DataRequired(), Length(min=20, max=20000)])
     trl = IntegerField(_l("Maturity (TRL 1-9)"), validators=[Optional(), NumberRange(1, 9)])
     evidence = TextAreaField(_l("Evidence so far"), validators=[Optional(), Length(max=10000)])
-    test_types = MultiCheckboxField(_l("Tests you seek"), choices=v.choices(v.TEST_TYPES))
+    test_types = MultiCheckboxField(_l("Tests you seek"), choices=choices(v.TEST_TYPES))
     clinic_needs = TextAreaField(_l("What you need from the clinic"), validators=[Optional(), Length(max=10000)])
     funding_sought = StringField(_l("Funding sought"), validators=[Optional(), Length(max=300)])
 
@@ -106,8 +117,8 @@ class FilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search text"), validators=[Optional(), Length(max=200)])
-    clinical_area = SelectMultipleField(_l("Clinical area"), choices=v.choices(v.CLINICAL_AREAS))
-    care_setting = SelectMultipleField(_l("Care setting"), choices=v.choices(v.CARE_SETTINGS))
+    clinical_area = SelectMultipleField(_l("Clinical area"), choices=choices(v.CLINICAL_AREAS))
+    care_setting = SelectMultipleField(_l("Care setting"), choices=choices(v.CARE_SETTINGS))
     trl_min = IntegerField(_l("TRL from"), validators=[Optional(), NumberRange(1, 9)])
     trl_max = IntegerField(_l("TRL to"), validators=[Optional(), NumberRange(1, 9)])
     country = SelectField(_l("Country"), choices=optional_choice(v.COUNTRIES, _l("Any country")))
@@ -116,7 +127,7 @@ class FilterForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    locale = SelectField(_l("Interface language"), choices=list(v.INTERFACE_LOCALES.items()))
+    locale = SelectField(_l("Interface language"), choices=choices(v.INTERFACE_LOCALES))
     timezone = SelectField(_l("Time zone"), validate_choice=False)
 
 

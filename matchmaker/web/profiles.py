@@ -15,7 +15,7 @@ from matchmaker.services import organisations, permissions
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.browse import ProfileFilters, browse_profiles
 from matchmaker.services.errors import ValidationFailed
-from matchmaker.web.forms import FORM_BY_KIND, FilterForm
+from matchmaker.web.forms import FORM_BY_KIND, FilterForm, choices
 from matchmaker.web.helpers import form_data, show_errors
 
 bp = Blueprint("profiles", __name__)
@@ -40,9 +40,9 @@ def browse(section: str):
     db = get_session()
     form = FilterForm(request.args)
     publisher_kinds = permissions.PUBLISHER_KINDS[kind]
-    form.organisation.choices = [("", _("Any organisation"))] + [
+    form.organisation.choices = choices([("", _("Any organisation"))] + [
         (str(o.id), o.name) for k in publisher_kinds for o in organisations.list_organisations(db, current_user, k)
-    ]
+    ])
     filters = _filters_from(form, scope="mine" if request.args.get("mine") else "public")
     page = browse_profiles(db, current_user, kind, filters, _page_number(),
                            current_app.config["PAGE_SIZE"])
