@@ -65,8 +65,8 @@ lint: install-dev
 	$(BIN)/ruff check .
 
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs ".* .venv node_modules" -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --no-wrap .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete --no-fuzzy-matching --no-wrap
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output
