@@ -105,7 +105,7 @@ def load_demo() -> None:
 
     with get_database().session_scope() as session:
         logins = load_demo_data(session)
-    click.echo("Demo accounts (password for all: %s):" % logins["password"])
+    click.echo(f"Demo accounts (password for all: {logins['password']}):")
     for role, email in logins["accounts"].items():
         click.echo(f"  {role:<12} {email}")
 

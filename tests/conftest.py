@@ -13,7 +13,6 @@ from tests import factories
 from tests.databases import BACKENDS, PG_URL, migrated_database
 
 
-
 def pytest_report_header(config):
     if "postgresql" in BACKENDS:
         return f"databases: SQLite and PostgreSQL ({PG_URL.split('@')[-1]})"

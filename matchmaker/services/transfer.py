@@ -151,10 +151,10 @@ def _check_references(session: Session, checked: list[Checked]) -> list[LineProb
     in_file = {c.external_id for c in checked if c.kind == "organisation"}
     problems = []
     for item in checked:
-        if item.kind == "organisation" and item.organisation_ref:
-            if item.organisation_ref not in in_file and _find_organisation(session, item.organisation_ref) is None:
-                problems.append(LineProblem(item.line, f"parent {item.organisation_ref!r} is not an organisation "
-                                                       "in this file or the database"))
+        ref = item.organisation_ref if item.kind == "organisation" else None
+        if ref and ref not in in_file and _find_organisation(session, ref) is None:
+            message = f"parent {ref!r} is not an organisation in this file or the database"
+            problems.append(LineProblem(item.line, message))
     return problems
 
 

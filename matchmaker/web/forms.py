@@ -6,10 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    SelectChoice,
     EmailField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -32,7 +32,10 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in items]
 
 
-def optional_choice(vocabulary: dict, empty_label=_l("— not given —")):
+NOT_GIVEN = _l("— not given —")
+
+
+def optional_choice(vocabulary: dict, empty_label=NOT_GIVEN):
     """Choices with an empty first option. Fields using these skip WTForms' choice check (a
     field left out of a POST would fail it); the service validates the code instead."""
     return choices([("", empty_label), *vocabulary.items()])
