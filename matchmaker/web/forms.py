@@ -33,6 +33,7 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 NOT_GIVEN = _l("— not given —")
+TRL_INPUT = {"min": 1, "max": 9, "inputmode": "numeric"}
 
 
 def optional_choice(vocabulary: dict, empty_label=NOT_GIVEN):
@@ -54,59 +55,85 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)],
-                             description=_l("At least 10 characters."))
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=10, max=200)], description=_l("At least 10 characters.")
+    )
     organisation_name = StringField(_l("Organisation"), validators=[DataRequired(), Length(min=2, max=200)])
     organisation_kind = SelectField(_l("Kind of organisation"), choices=choices(v.ORGANISATION_KINDS))
-    parent_id = SelectField(_l("Belongs to"), coerce=lambda x: int(x) if x else None,
-                            validators=[Optional()], validate_choice=False,
-                            description=_l("For a clinical department: its health trust. "
-                                           "For a health trust: its regional health authority."))
+    parent_id = SelectField(
+        _l("Belongs to"),
+        coerce=lambda x: int(x) if x else None,
+        validators=[Optional()],
+        validate_choice=False,
+        description=_l(
+            "For a clinical department: its health trust. For a health trust: its regional health authority."
+        ),
+    )
     country = SelectField(_l("Country"), choices=choices(v.COUNTRIES))
 
 
 class ProfileForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(min=3, max=200)])
-    description = TextAreaField(_l("Description"), validators=[DataRequired(), Length(min=20, max=20000)])
+    description = TextAreaField(
+        _l("Description"), validators=[DataRequired(), Length(min=20, max=20000)], render_kw={"rows": 8}
+    )
     language = SelectField(_l("Language of this profile"), choices=choices(v.PROFILE_LANGUAGES))
     clinical_areas = MultiCheckboxField(_l("Clinical areas"), choices=choices(v.CLINICAL_AREAS))
     care_settings = MultiCheckboxField(_l("Care settings"), choices=choices(v.CARE_SETTINGS))
     test_types = MultiCheckboxField(_l("Test types"), choices=choices(v.TEST_TYPES))
-    regulatory_class = SelectField(_l("Regulatory class"), choices=optional_choice(v.REGULATORY_CLASSES),
-                                   validate_choice=False)
+    regulatory_class = SelectField(
+        _l("Regulatory class"), choices=optional_choice(v.REGULATORY_CLASSES), validate_choice=False
+    )
 
 
 class NeedForm(ProfileForm):
-    description = TextAreaField(_l("The problem and its consequences"),
-                                validators=[DataRequired(), Length(min=20, max=20000)])
+    description = TextAreaField(
+        _l("The problem and its consequences"),
+        validators=[DataRequired(), Length(min=20, max=20000)],
+        render_kw={"rows": 8},
+    )
     affected_groups = MultiCheckboxField(_l("Who experiences the problem"), choices=choices(v.AFFECTED_GROUPS))
-    current_pathway = TextAreaField(_l("Current care pathway"), validators=[Optional(), Length(max=10000)])
+    current_pathway = TextAreaField(
+        _l("Current care pathway"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 4}
+    )
     patient_volume = StringField(_l("Patient volume"), validators=[Optional(), Length(max=200)])
-    test_offer = TextAreaField(_l("What the department offers for testing"),
-                               validators=[Optional(), Length(max=10000)],
-                               description=_l("Test environment, patients, staff time."))
+    test_offer = TextAreaField(
+        _l("What the department offers for testing"),
+        validators=[Optional(), Length(max=10000)],
+        render_kw={"rows": 4},
+        description=_l("Test environment, patients, staff time."),
+    )
     test_period = StringField(_l("Test period"), validators=[Optional(), Length(max=200)])
-    trl_min = IntegerField(_l("Maturity wanted: lowest TRL"), validators=[Optional(), NumberRange(1, 9)])
-    trl_max = IntegerField(_l("Maturity wanted: highest TRL"), validators=[Optional(), NumberRange(1, 9)])
-    regulatory_class = SelectField(_l("Regulatory requirement (CE class)"),
-                                   choices=optional_choice(v.REGULATORY_CLASSES), validate_choice=False)
+    trl_min = IntegerField(
+        _l("Maturity wanted: lowest TRL"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT
+    )
+    trl_max = IntegerField(
+        _l("Maturity wanted: highest TRL"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT
+    )
+    regulatory_class = SelectField(
+        _l("Regulatory requirement (CE class)"), choices=optional_choice(v.REGULATORY_CLASSES), validate_choice=False
+    )
     evidence_level = StringField(_l("Evidence required"), validators=[Optional(), Length(max=300)])
     dpia_needed = BooleanField(_l("A data protection impact assessment (DPIA) is needed"))
     patient_data = BooleanField(_l("Patient data is involved"))
-    procurement_route = SelectField(_l("Procurement route"), choices=optional_choice(v.PROCUREMENT_ROUTES),
-                                    validate_choice=False)
+    procurement_route = SelectField(
+        _l("Procurement route"), choices=optional_choice(v.PROCUREMENT_ROUTES), validate_choice=False
+    )
     contact_name = StringField(_l("Contact person / clinical lead"), validators=[Optional(), Length(max=200)])
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
 
 
 class CapabilityForm(ProfileForm):
     title = StringField(_l("Product or service name"), validators=[DataRequired(), Length(min=3, max=200)])
-    description = TextAreaField(_l("What it does and for whom"),
-                                validators=[DataRequired(), Length(min=20, max=20000)])
-    trl = IntegerField(_l("Maturity (TRL 1-9)"), validators=[Optional(), NumberRange(1, 9)])
-    evidence = TextAreaField(_l("Evidence so far"), validators=[Optional(), Length(max=10000)])
+    description = TextAreaField(
+        _l("What it does and for whom"), validators=[DataRequired(), Length(min=20, max=20000)], render_kw={"rows": 8}
+    )
+    trl = IntegerField(_l("Maturity (TRL 1-9)"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT)
+    evidence = TextAreaField(_l("Evidence so far"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 4})
     test_types = MultiCheckboxField(_l("Tests you seek"), choices=choices(v.TEST_TYPES))
-    clinic_needs = TextAreaField(_l("What you need from the clinic"), validators=[Optional(), Length(max=10000)])
+    clinic_needs = TextAreaField(
+        _l("What you need from the clinic"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 4}
+    )
     funding_sought = StringField(_l("Funding sought"), validators=[Optional(), Length(max=300)])
 
 
@@ -120,12 +147,14 @@ class FilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search text"), validators=[Optional(), Length(max=200)])
-    clinical_area = SelectMultipleField(_l("Clinical area"), choices=choices(v.CLINICAL_AREAS))
-    care_setting = SelectMultipleField(_l("Care setting"), choices=choices(v.CARE_SETTINGS))
-    trl_min = IntegerField(_l("TRL from"), validators=[Optional(), NumberRange(1, 9)])
-    trl_max = IntegerField(_l("TRL to"), validators=[Optional(), NumberRange(1, 9)])
-    country = SelectField(_l("Country"), choices=optional_choice(v.COUNTRIES, _l("Any country")))
-    language = SelectField(_l("Language"), choices=optional_choice(v.PROFILE_LANGUAGES, _l("Any language")))
+    clinical_area = MultiCheckboxField(_l("Clinical area"), choices=choices(v.CLINICAL_AREAS))
+    care_setting = MultiCheckboxField(_l("Care setting"), choices=choices(v.CARE_SETTINGS))
+    trl_min = IntegerField(_l("TRL from"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT)
+    trl_max = IntegerField(_l("TRL to"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT)
+    country = SelectField(_l("Country"), choices=optional_choice(v.COUNTRIES, _l("Any country")), validate_choice=False)
+    language = SelectField(
+        _l("Language"), choices=optional_choice(v.PROFILE_LANGUAGES, _l("Any language")), validate_choice=False
+    )
     organisation = SelectField(_l("Organisation"), validators=[Optional()], validate_choice=False)
 
 
@@ -140,5 +169,8 @@ class PasswordForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    token_name = StringField(_l("Token name"), validators=[Optional(), Length(max=100)],
-                             description=_l("For example the script or tool that will use it."))
+    token_name = StringField(
+        _l("Token name"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("For example the script or tool that will use it."),
+    )
