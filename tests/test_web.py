@@ -206,3 +206,29 @@ def test_admin_dashboard_lists_pending_organisations(client, auth, make):
     make.organisation("supplier", approved=False, name="Waiting Medtech AS")
     auth.login(make.user(is_admin=True))
     assert "Waiting Medtech AS" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_member_edits_own_organisation_but_not_others(client, auth, make, db):
+    user = make.user(kind="supplier")
+    other = make.organisation("supplier", name="Someone Else AS")
+    auth.login(user)
+    response = client.post(f"/organisations/{user.organisation_id}/edit", data={
+        "name": "Kvitfjell Medical AS", "country": "NO", "website": "https://kvitfjell.example.com",
+        "org_number": "912 345 678", "size": "1-10", "founded": "2021", "description": "Sensors for wards."})
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Organisation, user.organisation_id).founded == 2021
+    assert client.get(f"/organisations/{other.id}/edit").status_code == 403
+    refused = client.post(f"/organisations/{other.id}/edit", data={"name": "Hijacked", "country": "NO"})
+    assert refused.status_code == 403
+    db.expire_all()
+    assert db.get(Organisation, other.id).name == "Someone Else AS"
+
+
+def test_organisation_website_must_be_a_web_address(client, auth, make):
+    user = make.user(kind="supplier")
+    auth.login(user)
+    response = client.post(f"/organisations/{user.organisation_id}/edit", data={
+        "name": "Kvitfjell", "country": "NO", "website": "javascript:alert(1)"})
+    assert response.status_code == 422
+    assert "https://" in response.get_data(as_text=True)

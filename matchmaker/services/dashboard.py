@@ -70,4 +70,6 @@ def next_steps(user: User, overview: Overview) -> list[str]:
         steps.append("approve_organisations")
     if overview.wanted_kind:
         steps.append(f"browse_{overview.wanted_kind}")
+    if user.organisation and not user.organisation.description:
+        steps.append("describe_organisation")
     return steps

@@ -31,6 +31,10 @@ def validate_organisation(session: Session, data: dict[str, Any]) -> dict[str, A
         errors["country"] = _("Choose a country from the list.")
     if data.get("size") and data["size"] not in COMPANY_SIZES:
         errors["size"] = _("Choose a size from the list.")
+    if data.get("website") and not str(data["website"]).startswith(("https://", "http://")):
+        errors["website"] = _("Give the full address, starting with https://.")
+    if data.get("founded") and not 1800 <= int(data["founded"]) <= utcnow().year:
+        errors["founded"] = _("Give the year it was founded.")
     parent = _valid_parent(session, kind, data.get("parent_id"), errors)
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors)
@@ -59,6 +63,23 @@ def create_organisation(session: Session, data: dict[str, Any], approved: bool =
     if cleaned.get("external_id"):
         organisation.external_id = cleaned["external_id"]
     session.add(organisation)
+    session.flush()
+    return organisation
+
+
+EDITABLE_FIELDS = ("name", "country", "org_number", "website", "description", "size", "founded")
+
+
+def update_organisation(
+    session: Session, user: User, organisation: Organisation, data: dict[str, Any]
+) -> Organisation:
+    """Members change their own organisation's facts; kind and place in the hierarchy stay."""
+    permissions.ensure_can_edit_organisation(user, organisation)
+    merged = {**{name: getattr(organisation, name) for name in EDITABLE_FIELDS}, **data}
+    cleaned = validate_organisation(session, {**merged, "kind": organisation.kind})
+    for name in EDITABLE_FIELDS:
+        setattr(organisation, name, cleaned.get(name) or None)
+    organisation.country = cleaned["country"]
     session.flush()
     return organisation
 

@@ -60,6 +60,11 @@ def can_view_organisation(user: User | None, organisation: Organisation) -> bool
     return user is not None and (user.is_admin or is_member(user, organisation.id))
 
 
+def ensure_can_edit_organisation(user: User | None, organisation: Organisation) -> None:
+    if not is_member(user, organisation.id):
+        raise PermissionDenied(_("Only members of %(name)s can change it.", name=organisation.name))
+
+
 def ensure_admin(user: User | None) -> None:
     if user is None or not user.is_admin:
         raise PermissionDenied(_("Only administrators can do this."))

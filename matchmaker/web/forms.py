@@ -14,6 +14,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
     widgets,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
@@ -174,3 +175,15 @@ class TokenForm(FlaskForm):
         validators=[Optional(), Length(max=100)],
         description=_l("For example the script or tool that will use it."),
     )
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(min=2, max=200)])
+    description = TextAreaField(
+        _l("About the organisation"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 5}
+    )
+    country = SelectField(_l("Country"), choices=choices(v.COUNTRIES))
+    website = URLField(_l("Website"), validators=[Optional(), Length(max=300)])
+    org_number = StringField(_l("Organisation number"), validators=[Optional(), Length(max=40)])
+    size = SelectField(_l("Size"), choices=optional_choice(v.COMPANY_SIZES), validate_choice=False)
+    founded = IntegerField(_l("Founded (year)"), validators=[Optional(), NumberRange(1800, 2100)])

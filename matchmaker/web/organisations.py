@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.database import get_session
-from matchmaker.services import organisations
+from matchmaker.services import organisations, permissions
 from matchmaker.services.browse import ProfileFilters, browse_profiles
+from matchmaker.services.errors import ValidationFailed
+from matchmaker.web.forms import OrganisationForm
+from matchmaker.web.helpers import form_data, show_errors
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -34,4 +38,23 @@ def detail(organisation_id: int):
     needs = browse_profiles(db, current_user, "need", filters, per_page=100).items
     capabilities = browse_profiles(db, current_user, "capability", filters, per_page=100).items
     return render_template("organisations/detail.html", organisation=organisation,
-                           needs=needs, capabilities=capabilities)
+                           needs=needs, capabilities=capabilities,
+                           can_edit=current_user.organisation_id == organisation.id)
+
+
+@bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
+def edit(organisation_id: int):
+    db = get_session()
+    organisation = organisations.get_organisation(db, current_user, organisation_id)
+    permissions.ensure_can_edit_organisation(current_user, organisation)
+    form = OrganisationForm(obj=None if request.method == "POST" else organisation)
+    if form.validate_on_submit():
+        try:
+            organisations.update_organisation(db, current_user, organisation, form_data(form))
+        except ValidationFailed as error:
+            show_errors(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("organisations.detail", organisation_id=organisation.id))
+    status = 422 if form.errors else 200
+    return render_template("organisations/edit.html", form=form, organisation=organisation), status
