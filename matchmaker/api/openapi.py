@@ -12,7 +12,15 @@ from matchmaker.services.schemas import CapabilityInput, NeedInput
 
 REF = "#/components/schemas/{model}"
 MODELS = [out.Need, out.Capability, out.NeedList, out.CapabilityList, out.Organisation,
-          out.OrganisationList, out.Error, NeedInput, CapabilityInput]
+          out.OrganisationList, out.Error, NeedInput, CapabilityInput, out.MatchList, out.TextMatchRequest]
+MATCH_PARAMETERS = [
+    ("clinical_area", "string", "Clinical area code; repeat or comma-separate for several (any of)"),
+    ("care_setting", "string", "Care setting code; repeat or comma-separate for several (any of)"),
+    ("trl_min", "integer", "Lowest TRL (1-9)"), ("trl_max", "integer", "Highest TRL (1-9)"),
+    ("country", "string", "Country code of the organisation"), ("language", "string", "Language code"),
+    ("organisation_kind", "string", "Kind of the matched profile's organisation"),
+    ("limit", "integer", "How many matches, 1-50 (default 10)"),
+]
 ERRORS = {"400": "Malformed request body", "401": "Missing, unknown or revoked API token",
           "403": "Not allowed for your organisation", "404": "No such object, or not visible to you",
           "409": "Conflicts with the current state", "422": "Invalid fields; see error.fields"}
@@ -80,6 +88,15 @@ def openapi_spec() -> dict:
     _, schema = models_json_schema([(m, "serialization") for m in MODELS], ref_template=REF)
     paths = {**_profile_paths("needs", "Need", "NeedInput"),
              **_profile_paths("capabilities", "Capability", "CapabilityInput")}
+    match_params = [{"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d}
+                    for n, t, d in MATCH_PARAMETERS]
+    for path, operation in (("/needs/{profile_id}/matches", "match_need"),
+                            ("/capabilities/{profile_id}/matches", "match_capability"),
+                            ("/needs/{profile_id}/similar", "similar_needs")):
+        paths[path] = {"get": {"operationId": operation, "parameters": [_id_parameter("profile_id"), *match_params],
+                               "responses": _responses("200", "MatchList", ("401", "404", "422"))}}
+    paths["/match"] = {"post": {"operationId": "match_text", "requestBody": {"required": True, **_json(
+        "TextMatchRequest")}, "responses": _responses("200", "MatchList", ("400", "401", "422"))}}
     paths["/organisations"] = {"get": {"operationId": "list_organisations", "parameters": [
         {"name": "kind", "in": "query", "required": False, "schema": {"type": "string"}}],
         "responses": _responses("200", "OrganisationList", ("401",))}}

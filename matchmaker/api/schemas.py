@@ -4,7 +4,7 @@ document is generated from them, so the two cannot disagree."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,3 +100,51 @@ class ListQuery(BaseModel):
 
 OUTPUT_BY_KIND = {"need": Need, "capability": Capability}
 LIST_BY_KIND = {"need": NeedList, "capability": CapabilityList}
+
+
+class MatchFilters(BaseModel):
+    """Filters of the match endpoints; they apply before ranking."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clinical_area: list[str] = Field(default_factory=list)
+    care_setting: list[str] = Field(default_factory=list)
+    trl_min: Annotated[int, Field(ge=1, le=9)] | None = None
+    trl_max: Annotated[int, Field(ge=1, le=9)] | None = None
+    country: str | None = None
+    language: str | None = None
+    organisation_kind: str | None = None
+    limit: Annotated[int, Field(ge=1, le=50)] = 10
+
+
+class TextMatchRequest(MatchFilters):
+    text: Annotated[str, Field(min_length=3, max_length=5000)]
+    kind: Literal["need", "capability"] = Field(description="What to find: needs or capabilities.")
+
+
+class PassagePair(BaseModel):
+    yours: str
+    theirs: str
+
+
+class Mismatch(BaseModel):
+    code: Literal["trl", "care_setting", "clinical_area"]
+    message: str
+
+
+class MatchExplanation(BaseModel):
+    passages: list[PassagePair] = Field(description="The passages of each side that matched best.")
+    shared_clinical_areas: list[str]
+    shared_care_settings: list[str]
+    mismatches: list[Mismatch]
+
+
+class Match(BaseModel):
+    profile: Need | Capability
+    strength: Literal["strong", "good", "possible"]
+    score: float = Field(description="For ordering only; compare within one answer.")
+    explanation: MatchExplanation
+
+
+class MatchList(BaseModel):
+    items: list[Match]

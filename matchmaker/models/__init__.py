@@ -2,15 +2,18 @@
 
 from matchmaker.database import Base
 from matchmaker.models.accounts import ApiToken, Organisation, User
+from matchmaker.models.matching import IndexChange, ProfileVector
 from matchmaker.models.profiles import CapabilityProfile, NeedProfile, Profile, ProfileTag
 
 __all__ = [
     "ApiToken",
     "Base",
     "CapabilityProfile",
+    "IndexChange",
     "NeedProfile",
     "Organisation",
     "Profile",
     "ProfileTag",
+    "ProfileVector",
     "User",
 ]

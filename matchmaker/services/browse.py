@@ -25,6 +25,7 @@ class ProfileFilters:
     country: str | None = None
     language: str | None = None
     organisation_id: int | None = None
+    organisation_kind: str | None = None
     # "public": published profiles of approved organisations; "mine": every profile of the
     # viewer's own organisation, drafts included.
     scope: str = "public"
@@ -32,7 +33,8 @@ class ProfileFilters:
     @property
     def is_empty(self) -> bool:
         return not (self.q or self.clinical_areas or self.care_settings or self.trl_min
-                    or self.trl_max or self.country or self.language or self.organisation_id)
+                    or self.trl_max or self.country or self.language or self.organisation_id
+                    or self.organisation_kind)
 
 
 @dataclass
@@ -60,6 +62,12 @@ def browse_profiles(
     return Page(items, total, page, per_page)
 
 
+def filtered_ids(session: Session, viewer: User | None, kind: str, filters: ProfileFilters) -> list[int]:
+    """Ids of the profiles that pass the filters, for restricting a search before ranking."""
+    model = MODEL_BY_KIND[kind]
+    return list(session.scalars(_apply_filters(select(model.id).join(model.organisation), model, viewer, filters)))
+
+
 def _apply_filters(query: Select, model, viewer: User | None, filters: ProfileFilters) -> Select:
     query = query.where(_scope_clause(model, viewer, filters.scope))
     for facet, codes in (("clinical_area", filters.clinical_areas), ("care_setting", filters.care_settings)):
@@ -73,6 +81,8 @@ def _apply_filters(query: Select, model, viewer: User | None, filters: ProfileFi
         query = query.where(model.language == filters.language)
     if filters.organisation_id:
         query = query.where(model.organisation_id == filters.organisation_id)
+    if filters.organisation_kind:
+        query = query.where(Organisation.kind == filters.organisation_kind)
     for word in filters.q.split()[:10]:
         query = query.where(_text_clause(model, word))
     return query

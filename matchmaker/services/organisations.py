@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Organisation, User
+from matchmaker.matching.store import record_changes
+from matchmaker.models import Organisation, Profile, User
 from matchmaker.models.types import utcnow
 from matchmaker.services import permissions
 from matchmaker.services.errors import NotFound, ValidationFailed
@@ -89,7 +90,8 @@ def approve_organisation(session: Session, admin: User, organisation: Organisati
     if not organisation.is_approved:
         organisation.approved_at = utcnow()
         organisation.approved_by_id = admin.id
-        session.flush()
+        # Its published profiles become public: every worker's index must learn of them.
+        record_changes(session, session.scalars(select(Profile.id).where(Profile.organisation_id == organisation.id)))
         log.info("admin %s approved organisation %s", admin.id, organisation.id)
     return organisation
 

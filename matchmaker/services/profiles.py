@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.matching.runtime import get_encoder
+from matchmaker.matching.store import record_changes, refresh_profiles
 from matchmaker.models import CapabilityProfile, NeedProfile, Profile, User
 from matchmaker.models.types import utcnow
 from matchmaker.services import permissions
@@ -47,6 +49,7 @@ def create_profile(session: Session, user: User, kind: str, data: dict[str, Any]
     apply_input(profile, cleaned)
     session.add(profile)
     session.flush()
+    refresh_profiles(session, [profile], get_encoder())
     log.info("user %s created %s %s", user.id, kind, profile.id)
     return profile
 
@@ -58,7 +61,7 @@ def update_profile(session: Session, user: User, profile: Profile, changes: dict
     cleaned = validate_profile(profile.kind, merged)
     _refuse_unknown_fields(cleaned)
     apply_input(profile, cleaned)
-    session.flush()
+    refresh_profiles(session, [profile], get_encoder())
     return profile
 
 
@@ -67,7 +70,7 @@ def archive_profile(session: Session, user: User, profile: Profile) -> Profile:
     if profile.status == "archived":
         raise Conflict(_("This profile is already archived."))
     profile.status = "archived"
-    session.flush()
+    record_changes(session, [profile.id])
     return profile
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.matching.runtime import get_encoder
+from matchmaker.matching.store import record_changes, refresh_profiles
 from matchmaker.models import Organisation, Profile
 from matchmaker.models.types import utcnow
 from matchmaker.services import records
@@ -80,17 +82,27 @@ def parse_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Li
         yield number, record if isinstance(record, dict) else LineProblem(number, "not a JSON object")
 
 
-def import_lines(session: Session, lines: Iterable[str], progress: Callable[[int], None] = lambda n: None
-                 ) -> ImportReport:
+def import_lines(session: Session, lines: Iterable[str], progress: Callable[[int], None] = lambda n: None,
+                 embed_progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+    """Check every line, then write everything in one savepoint and embed the profiles.
+    ``progress`` advances once per line checked, ``embed_progress`` once per profile embedded."""
     report = ImportReport()
     checked, problems = _check_all(session, parse_lines(lines), report, progress)
     if problems:
         raise ImportFailed(problems)
     with session.begin_nested():
         organisations = _apply_organisations(session, [c for c in checked if c.kind == "organisation"], report)
-        for item in (c for c in checked if c.kind != "organisation"):
-            _apply_profile(session, item, organisations, report)
+        profiles = [_apply_profile(session, item, organisations, report)
+                    for item in checked if item.kind != "organisation"]
+        refresh_profiles(session, profiles, get_encoder(), embed_progress)
+        record_changes(session, _organisation_profile_ids(session, organisations.values()))
     return report
+
+
+def _organisation_profile_ids(session: Session, organisations) -> list[int]:
+    """Profiles whose visibility may have changed with their organisation's approval."""
+    ids = [o.id for o in organisations if o.id is not None]
+    return list(session.scalars(select(Profile.id).where(Profile.organisation_id.in_(ids)))) if ids else []
 
 
 def _check_all(session, parsed, report, progress) -> tuple[list[Checked], list[LineProblem]]:
@@ -194,19 +206,21 @@ def _set_organisation_fields(organisation: Organisation, item: Checked) -> None:
 
 
 def _apply_profile(session: Session, item: Checked, organisations: dict[str, Organisation],
-                   report: ImportReport) -> None:
+                   report: ImportReport) -> Profile:
     model = MODEL_BY_KIND[item.kind]
+    owner = _owner(session, item, organisations)
     profile = session.scalar(select(model).where(model.external_id == item.external_id))
     if profile is None:
-        profile = model(external_id=item.external_id, extra={})
+        profile = model(external_id=item.external_id, organisation=owner, extra={})
         session.add(profile)
         report.created[item.kind] += 1
     else:
         report.updated[item.kind] += 1
-    profile.organisation = _owner(session, item, organisations)
+        profile.organisation = owner
     apply_input(profile, validate_profile(item.kind, item.data))
     profile.extra = {**(profile.extra or {}), **item.extra}
     session.flush()
+    return profile
 
 
 def _owner(session: Session, item: Checked, organisations: dict[str, Organisation]) -> Organisation:

@@ -9,19 +9,21 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from matchmaker import vocabulary
+from matchmaker.matching import wording
 from matchmaker.services.errors import DomainError
 
 
 def register_web(app: Flask) -> None:
-    from matchmaker.web import account, admin, auth, main, organisations, profiles
+    from matchmaker.web import account, admin, auth, main, matching, organisations, profiles
 
-    for module in (main, auth, profiles, account, admin, organisations):
+    for module in (main, auth, profiles, matching, account, admin, organisations):
         app.register_blueprint(module.bp)
     app.register_error_handler(DomainError, _domain_error_page)
     app.register_error_handler(CSRFError, _csrf_error_page)
     app.register_error_handler(HTTPException, _http_error_page)
     # Globals rather than a context processor, so imported macros see them too.
-    app.jinja_env.globals.update(vocabulary=vocabulary, label=vocabulary.label, get_locale=get_locale)
+    app.jinja_env.globals.update(vocabulary=vocabulary, label=vocabulary.label, get_locale=get_locale,
+                                 describe_mismatch=wording.describe_mismatch, strength_label=wording.strength_label)
 
 
 def _is_api_request() -> bool:

@@ -187,3 +187,26 @@ class OrganisationForm(FlaskForm):
     org_number = StringField(_l("Organisation number"), validators=[Optional(), Length(max=40)])
     size = SelectField(_l("Size"), choices=optional_choice(v.COMPANY_SIZES), validate_choice=False)
     founded = IntegerField(_l("Founded (year)"), validators=[Optional(), NumberRange(1800, 2100)])
+
+
+class MatchFilterForm(FlaskForm):
+    """Filters on the match pages: applied before ranking, so the best matches within them show."""
+
+    class Meta:
+        csrf = False
+
+    clinical_area = MultiCheckboxField(_l("Clinical area"), choices=choices(v.CLINICAL_AREAS))
+    care_setting = MultiCheckboxField(_l("Care setting"), choices=choices(v.CARE_SETTINGS))
+    trl_min = IntegerField(_l("TRL from"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT)
+    trl_max = IntegerField(_l("TRL to"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT)
+    country = SelectField(
+        _l("Country"), choices=optional_choice(v.COUNTRIES, _l("Any country")), validate_choice=False
+    )
+    language = SelectField(
+        _l("Language"), choices=optional_choice(v.PROFILE_LANGUAGES, _l("Any language")), validate_choice=False
+    )
+    organisation_kind = SelectField(
+        _l("Kind of organisation"),
+        choices=optional_choice(v.ORGANISATION_KINDS, _l("Any kind")),
+        validate_choice=False,
+    )

@@ -43,7 +43,7 @@ def browse(section: str):
     form.organisation.choices = choices([("", _("Any organisation"))] + [
         (str(o.id), o.name) for k in publisher_kinds for o in organisations.list_organisations(db, current_user, k)
     ])
-    filters = _filters_from(form, scope="mine" if request.args.get("mine") else "public")
+    filters = filters_from(form, scope="mine" if request.args.get("mine") else "public")
     page = browse_profiles(db, current_user, kind, filters, _page_number(),
                            current_app.config["PAGE_SIZE"])
     return render_template("profiles/browse.html", section=section, kind=kind, form=form,
@@ -51,7 +51,8 @@ def browse(section: str):
                            can_create=permissions.can_create_profile(current_user, kind))
 
 
-def _filters_from(form: FilterForm, scope: str) -> ProfileFilters:
+def filters_from(form, scope: str = "public") -> ProfileFilters:
+    """Filters from a submitted filter form; invalid values are shown and left out."""
     form.validate()
     data = {name: (None if name in form.errors else field.data) for name, field in form._fields.items()}
     organisation = data.get("organisation")
@@ -61,7 +62,7 @@ def _filters_from(form: FilterForm, scope: str) -> ProfileFilters:
         trl_max=data.get("trl_max"), country=data.get("country") or None,
         language=data.get("language") or None,
         organisation_id=int(organisation) if organisation and organisation.isdigit() else None,
-        scope=scope,
+        organisation_kind=data.get("organisation_kind") or None, scope=scope,
     )
 
 

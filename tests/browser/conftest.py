@@ -48,7 +48,8 @@ def browser() -> Iterator[Browser]:
 def live_app(request, tmp_path) -> Iterator[Flask]:
     """The app on a new database; CSRF stays on because the browser posts real forms."""
     with migrated_database(request.param, tmp_path) as url:
-        app = create_app({"SECRET_KEY": "browser-test-secret", "DATABASE_URL": url, "TESTING": True})
+        app = create_app({"SECRET_KEY": "browser-test-secret", "DATABASE_URL": url, "TESTING": True,
+                          "MATCHING_SNAPSHOT_DIR": None})
         yield app
         # Release pooled connections before the PostgreSQL schema is dropped.
         get_database(app).engine.dispose()

@@ -1,0 +1,90 @@
+"""Match endpoints: /needs/<id>/matches, /capabilities/<id>/matches, /needs/<id>/similar, /match."""
+
+from __future__ import annotations
+
+from flask import g, request
+from pydantic import ValidationError
+
+from matchmaker.api import api_blueprint as bp
+from matchmaker.api.errors import error_response
+from matchmaker.api.profiles import KIND_BY_SECTION, SECTION, serialise
+from matchmaker.api.schemas import MatchFilters, MatchList, TextMatchRequest
+from matchmaker.database import get_session
+from matchmaker.matching.runtime import get_engine
+from matchmaker.matching.wording import describe_mismatch
+from matchmaker.services import matching
+from matchmaker.services import profiles as profile_service
+from matchmaker.services.browse import ProfileFilters
+from matchmaker.services.schemas import field_errors
+
+LIST_PARAMS = {"clinical_area", "care_setting"}
+
+
+def _filters(raw: dict) -> tuple[MatchFilters | None, object]:
+    try:
+        return MatchFilters.model_validate(raw), None
+    except ValidationError as error:
+        return None, error_response(422, "Invalid filters.", field_errors(error))
+
+
+def _query_args() -> dict:
+    return {key: (request.args.getlist(key) if key in LIST_PARAMS else request.args.get(key)) for key in request.args}
+
+
+def _profile_filters(query: MatchFilters) -> ProfileFilters:
+    def split(values):
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+    return ProfileFilters(clinical_areas=split(query.clinical_area), care_settings=split(query.care_setting),
+                          trl_min=query.trl_min, trl_max=query.trl_max, country=query.country,
+                          language=query.language, organisation_kind=query.organisation_kind)
+
+
+def _answer(results) -> dict:
+    items = [{
+        "profile": serialise(m.profile),
+        "strength": m.explanation.strength,
+        "score": round(m.score, 4),
+        "explanation": {
+            "passages": [{"yours": mine, "theirs": theirs} for mine, theirs in m.explanation.passage_pairs],
+            "shared_clinical_areas": m.explanation.shared_areas,
+            "shared_care_settings": m.explanation.shared_settings,
+            "mismatches": [{"code": code, "message": describe_mismatch(code, params)}
+                           for code, params in m.explanation.mismatches],
+        }} for m in results]
+    return MatchList.model_validate({"items": items}).model_dump(mode="json")
+
+
+@bp.get(f"/{SECTION}/<int:profile_id>/matches")
+def profile_matches(section: str, profile_id: int):
+    query, error = _filters(_query_args())
+    if error:
+        return error
+    db = get_session()
+    profile = profile_service.get_visible_profile(db, g.api_user, KIND_BY_SECTION[section], profile_id)
+    return _answer(matching.matches_for_profile(db, get_engine(), g.api_user, profile,
+                                                _profile_filters(query), query.limit))
+
+
+@bp.get("/needs/<int:profile_id>/similar")
+def similar_needs(profile_id: int):
+    query, error = _filters(_query_args())
+    if error:
+        return error
+    db = get_session()
+    need = profile_service.get_visible_profile(db, g.api_user, "need", profile_id)
+    return _answer(matching.similar_needs(db, get_engine(), g.api_user, need, _profile_filters(query), query.limit))
+
+
+@bp.post("/match")
+def match_text():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error_response(400, "The request body must be a JSON object (Content-Type: application/json).")
+    try:
+        wanted = TextMatchRequest.model_validate(body)
+    except ValidationError as error:
+        return error_response(422, "Invalid request.", field_errors(error))
+    results = matching.match_text(get_session(), get_engine(), g.api_user, wanted.text, wanted.kind,
+                                  _profile_filters(wanted), wanted.limit)
+    return _answer(results)

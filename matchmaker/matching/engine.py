@@ -1,0 +1,138 @@
+"""One matching engine per process: the encoder and an in-memory index per profile kind.
+
+The index holds only public profiles (published, by an approved organisation). It starts from
+a snapshot on disk when there is one (no re-embedding, no graph building) or from the vectors
+stored in the database, then applies the change log. Before every match it applies the log
+entries it has not seen, so a profile saved through any worker or host shows up (or, once
+archived, disappears) on the next request everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from embeddings.encoders import Encoder
+from embeddings.index import VectorIndex
+from matchmaker.matching import ranking
+from matchmaker.models import IndexChange, Organisation, Profile, ProfileVector
+
+log = logging.getLogger(__name__)
+KINDS = ("need", "capability")
+# Change ids from concurrent transactions can become visible out of order; looking back this
+# far and skipping what was applied already catches the late ones.
+LOOKBACK = 200
+
+
+def public_clause():
+    return (Profile.status == "published") & Organisation.approved_at.is_not(None)
+
+
+class MatchingEngine:
+    def __init__(self, encoder: Encoder, snapshot_dir: Path | None = None, ann_threshold: int = 20_000):
+        self.encoder = encoder
+        self.weights = dict(ranking.WEIGHTS)
+        self.max_results = 50
+        self.snapshot_dir = snapshot_dir
+        self.ann_threshold = ann_threshold
+        self.indexes = {kind: VectorIndex(encoder.dim, ann_threshold=ann_threshold) for kind in KINDS}
+        self.last_change = 0
+        self._applied: set[int] = set()
+        self._loaded = False
+        self._lock = threading.RLock()
+
+    def sync(self, session: Session) -> None:
+        """Bring the index up to date with the database."""
+        with self._lock:
+            if not self._loaded:
+                self._load(session)
+            query = select(IndexChange.id, IndexChange.profile_id).where(
+                IndexChange.id > self.last_change - LOOKBACK).order_by(IndexChange.id)
+            fresh = [(cid, pid) for cid, pid in session.execute(query) if cid not in self._applied]
+            if fresh:
+                self._apply(session, {pid for _, pid in fresh})
+                self._applied.update(cid for cid, _ in fresh)
+                self.last_change = max(self.last_change, max(cid for cid, _ in fresh))
+                self._applied = {cid for cid in self._applied if cid > self.last_change - LOOKBACK}
+
+    def search(self, kind: str, vector: np.ndarray, k: int, allowed_ids=None) -> list[tuple[int, float]]:
+        with self._lock:
+            return self.indexes[kind].search(vector, k, allowed_ids)
+
+    def _apply(self, session: Session, profile_ids: set[int]) -> None:
+        rows = session.execute(
+            select(Profile.id, Profile.kind, public_clause(), ProfileVector.model, ProfileVector.vector)
+            .join(Profile.organisation).outerjoin(ProfileVector, ProfileVector.profile_id == Profile.id)
+            .where(Profile.id.in_(profile_ids))).all()
+        for index in self.indexes.values():
+            index.remove(profile_ids)
+        for profile_id, kind, is_public, model, blob in rows:
+            if is_public and model == self.encoder.name:
+                self.indexes[kind].add([profile_id], np.frombuffer(blob, dtype=np.float32)[None, :])
+
+    def _load(self, session: Session) -> None:
+        if not (self.snapshot_dir and self._load_snapshot()):
+            self._build(session)
+            if self.snapshot_dir and sum(map(len, self.indexes.values())) >= self.ann_threshold:
+                self.save_snapshot()
+        self._loaded = True
+
+    def _build(self, session: Session) -> None:
+        """Fill the indexes from stored vectors. The change log position is read first, so
+        whatever changes while loading is applied again afterwards."""
+        self.last_change = session.scalar(select(func.max(IndexChange.id))) or 0
+        query = (select(Profile.id, Profile.kind, ProfileVector.vector)
+                 .join(Profile.organisation).join(ProfileVector, ProfileVector.profile_id == Profile.id)
+                 .where(public_clause(), ProfileVector.model == self.encoder.name))
+        for kind in KINDS:
+            rows = session.execute(query.where(Profile.kind == kind)).all()
+            if rows:
+                vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+                self.indexes[kind].add([r[0] for r in rows], vectors)
+        log.info("matching index built from the database: %s", self.sizes())
+
+    def sizes(self) -> dict[str, int]:
+        return {kind: len(index) for kind, index in self.indexes.items()}
+
+    def _snapshot_path(self) -> Path:
+        return self.snapshot_dir / self.encoder.name.replace(":", "_").replace("/", "_")
+
+    def save_snapshot(self) -> Path:
+        """Write the indexes atomically: a half-written snapshot is never read."""
+        with self._lock:
+            target = self._snapshot_path()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".staging-"))
+            for kind, index in self.indexes.items():
+                index.save(staging / kind)
+            (staging / "state.json").write_text(json.dumps({"last_change": self.last_change,
+                                                            "encoder": self.encoder.name}))
+            old = target.with_name(target.name + f".old-{os.getpid()}")
+            if target.exists():
+                target.rename(old)
+            staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+            return target
+
+    def _load_snapshot(self) -> bool:
+        path = self._snapshot_path()
+        if not (path / "state.json").exists():
+            return False
+        try:
+            state = json.loads((path / "state.json").read_text())
+            indexes = {kind: VectorIndex.load(path / kind, ann_threshold=self.ann_threshold) for kind in KINDS}
+        except (OSError, ValueError, RuntimeError) as error:
+            log.warning("ignoring unreadable index snapshot %s (%s); rebuilding from the database", path, error)
+            return False
+        self.indexes, self.last_change = indexes, int(state["last_change"])
+        log.info("matching index loaded from snapshot: %s", self.sizes())
+        return True

@@ -1,0 +1,108 @@
+"""Matches for a profile, similar needs at other trusts, and matches for free text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.matching import ranking
+from matchmaker.matching.engine import MatchingEngine
+from matchmaker.matching.store import as_matrix, embed_profiles
+from matchmaker.matching.text import profile_text, split_passages, term_counts
+from matchmaker.models import Organisation, Profile, ProfileVector, User
+from matchmaker.services import permissions
+from matchmaker.services.browse import ProfileFilters, filtered_ids
+from matchmaker.services.language import guess_language
+
+OTHER_KIND = {"need": "capability", "capability": "need"}
+
+
+@dataclass
+class Match:
+    profile: Profile
+    score: float
+    explanation: ranking.Explanation
+
+
+def matches_for_profile(session: Session, engine: MatchingEngine, viewer: User | None, profile: Profile,
+                        filters: ProfileFilters, limit: int = 10) -> list[Match]:
+    """Capabilities for a need, or needs for a capability."""
+    permissions.ensure_can_view_profile(viewer, profile)
+    asking = profile_side(session, engine, profile)
+    return _rank(session, engine, viewer, asking, OTHER_KIND[profile.kind], filters, limit, lambda p: True)
+
+
+def similar_needs(session: Session, engine: MatchingEngine, viewer: User | None, need: Profile,
+                  filters: ProfileFilters, limit: int = 10) -> list[Match]:
+    """Needs like this one at other trusts, so they can join forces instead of repeating work."""
+    permissions.ensure_can_view_profile(viewer, need)
+    own_trust = trust_of(need.organisation)
+    asking = profile_side(session, engine, need)
+    return _rank(session, engine, viewer, asking, "need", filters, limit,
+                 lambda p: p.id != need.id and trust_of(p.organisation) != own_trust)
+
+
+def match_text(session: Session, engine: MatchingEngine, viewer: User | None, text: str, kind: str,
+               filters: ProfileFilters, limit: int = 10) -> list[Match]:
+    """Profiles of ``kind`` for a description typed into the search box."""
+    asking = text_side(engine, text, OTHER_KIND[kind])
+    return _rank(session, engine, viewer, asking, kind, filters, limit, lambda p: True)
+
+
+def trust_of(organisation: Organisation) -> int:
+    """The trust an organisation belongs to (itself when it is one, or has no parent)."""
+    if organisation.kind == "clinical_department" and organisation.parent_id:
+        return organisation.parent_id
+    return organisation.id
+
+
+def profile_side(session: Session, engine: MatchingEngine, profile: Profile) -> ranking.Side:
+    embed_profiles(session, [profile], engine.encoder)  # no-op when stored vectors are current
+    stored = session.get(ProfileVector, profile.id)
+    return _side(profile, stored)
+
+
+def _side(profile: Profile, stored: ProfileVector) -> ranking.Side:
+    return ranking.Side(
+        kind=profile.kind, vector=np.frombuffer(stored.vector, dtype=np.float32),
+        passages=list(stored.passages), passage_vectors=as_matrix(stored.passage_vectors, stored.dim),
+        terms=stored.terms, clinical_areas=profile.clinical_areas, care_settings=profile.care_settings,
+        trl=getattr(profile, "trl", None), trl_min=getattr(profile, "trl_min", None),
+        trl_max=getattr(profile, "trl_max", None), language=profile.language)
+
+
+def text_side(engine: MatchingEngine, text: str, kind: str) -> ranking.Side:
+    language = guess_language(text)
+    passages = split_passages("", text)
+    encoder = engine.encoder
+    return ranking.Side(kind=kind, vector=encoder.encode_queries([text])[0], passages=passages,
+                        passage_vectors=encoder.encode_queries(passages),
+                        terms=term_counts(profile_text("", text), language), language=language)
+
+
+def _rank(session, engine, viewer, asking, kind, filters, limit, keep) -> list[Match]:
+    engine.sync(session)
+    limit = max(1, min(limit, engine.max_results))
+    allowed = None if filters.is_empty else filtered_ids(session, viewer, kind, filters)
+    hits = engine.search(kind, asking.vector, ranking.POOL, allowed)
+    candidates = _load_candidates(session, [profile_id for profile_id, _ in hits])
+    kept = [(candidates[pid], score) for pid, score in hits if pid in candidates and keep(candidates[pid][0])]
+    if not kept:
+        return []
+    sides = [_side(profile, stored) for (profile, stored), _ in kept]
+    scores = ranking.score_candidates(asking, sides, [score for _, score in kept], engine.weights)
+    order = np.argsort(-scores, kind="stable")[:limit]
+    mean, spread = float(scores.mean()), float(scores.std()) or 1.0
+    return [Match(kept[i][0][0], float(scores[i]), ranking.explain(asking, sides[i], (scores[i] - mean) / spread))
+            for i in order]
+
+
+def _load_candidates(session: Session, ids: list[int]) -> dict[int, tuple[Profile, ProfileVector]]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Profile, ProfileVector).join(ProfileVector, ProfileVector.profile_id == Profile.id)
+                           .where(Profile.id.in_(ids))).all()
+    return {profile.id: (profile, stored) for profile, stored in rows}
