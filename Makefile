@@ -55,6 +55,8 @@ instance/secret_key:
 migrate: install instance/secret_key
 	$(FLASK) db upgrade
 
+# Embedding the demo profiles is batch work in one process, so it may use every core.
+demo: export OMP_NUM_THREADS := $(shell nproc)
 demo: install instance/secret_key
 	$(FLASK) demo load
 

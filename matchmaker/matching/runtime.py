@@ -16,13 +16,14 @@ _lock = threading.Lock()
 
 
 @cache
-def shared_encoder(spec: str) -> Encoder:
+def shared_encoder(spec: str, threads: int | None = None) -> Encoder:
     """One encoder per spec and process, shared by every app instance in it."""
-    return load_encoder(spec)
+    return load_encoder(spec, threads)
 
 
 def get_encoder(app: Flask | None = None) -> Encoder:
-    return shared_encoder((app or current_app).config["MATCHING_ENCODER"])
+    config = (app or current_app).config
+    return shared_encoder(config["MATCHING_ENCODER"], config.get("MATCHING_ENCODER_THREADS"))
 
 
 def get_engine(app: Flask | None = None) -> MatchingEngine:

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.matching import ranking
+from matchmaker.matching.candidates import load_candidates, trust_id
 from matchmaker.matching.engine import MatchingEngine
 from matchmaker.matching.store import as_matrix, embed_profiles
 from matchmaker.matching.text import profile_text, split_passages, term_counts
-from matchmaker.models import Organisation, Profile, ProfileVector, User
+from matchmaker.models import Profile, ProfileVector, User
 from matchmaker.services import permissions
 from matchmaker.services.browse import ProfileFilters, filtered_ids
 from matchmaker.services.language import guess_language
@@ -39,10 +40,11 @@ def similar_needs(session: Session, engine: MatchingEngine, viewer: User | None,
                   filters: ProfileFilters, limit: int = 10) -> list[Match]:
     """Needs like this one at other trusts, so they can join forces instead of repeating work."""
     permissions.ensure_can_view_profile(viewer, need)
-    own_trust = trust_of(need.organisation)
+    organisation = need.organisation
+    own_trust = trust_id(organisation.id, organisation.kind, organisation.parent_id)
     asking = profile_side(session, engine, need)
     return _rank(session, engine, viewer, asking, "need", filters, limit,
-                 lambda p: p.id != need.id and trust_of(p.organisation) != own_trust)
+                 lambda c: c.id != need.id and c.trust_id != own_trust)
 
 
 def match_text(session: Session, engine: MatchingEngine, viewer: User | None, text: str, kind: str,
@@ -50,13 +52,6 @@ def match_text(session: Session, engine: MatchingEngine, viewer: User | None, te
     """Profiles of ``kind`` for a description typed into the search box."""
     asking = text_side(engine, text, OTHER_KIND[kind])
     return _rank(session, engine, viewer, asking, kind, filters, limit, lambda p: True)
-
-
-def trust_of(organisation: Organisation) -> int:
-    """The trust an organisation belongs to (itself when it is one, or has no parent)."""
-    if organisation.kind == "clinical_department" and organisation.parent_id:
-        return organisation.parent_id
-    return organisation.id
 
 
 def profile_side(session: Session, engine: MatchingEngine, profile: Profile) -> ranking.Side:
@@ -75,11 +70,14 @@ def _side(profile: Profile, stored: ProfileVector) -> ranking.Side:
 
 
 def text_side(engine: MatchingEngine, text: str, kind: str) -> ranking.Side:
+    text = " ".join(text.split())
     language = guess_language(text)
     passages = split_passages("", text)
     encoder = engine.encoder
-    return ranking.Side(kind=kind, vector=encoder.encode_queries([text])[0], passages=passages,
-                        passage_vectors=encoder.encode_queries(passages),
+    vector = encoder.encode_queries([text])[0]
+    # A search-box text is usually one passage: its vector is the text's, no second encoding.
+    passage_vectors = vector[None, :] if passages == [text] else encoder.encode_queries(passages)
+    return ranking.Side(kind=kind, vector=vector, passages=passages, passage_vectors=passage_vectors,
                         terms=term_counts(profile_text("", text), language), language=language)
 
 
@@ -88,21 +86,14 @@ def _rank(session, engine, viewer, asking, kind, filters, limit, keep) -> list[M
     limit = max(1, min(limit, engine.max_results))
     allowed = None if filters.is_empty else filtered_ids(session, viewer, kind, filters)
     hits = engine.search(kind, asking.vector, ranking.POOL, allowed)
-    candidates = _load_candidates(session, [profile_id for profile_id, _ in hits])
-    kept = [(candidates[pid], score) for pid, score in hits if pid in candidates and keep(candidates[pid][0])]
+    pool = load_candidates(session, [pid for pid, _ in hits], with_terms=bool(engine.weights["lexical"]))
+    kept = [(pool[pid], score) for pid, score in hits if pid in pool and keep(pool[pid])]
     if not kept:
         return []
-    sides = [_side(profile, stored) for (profile, stored), _ in kept]
+    sides = [candidate.side for candidate, _ in kept]
     scores = ranking.score_candidates(asking, sides, [score for _, score in kept], engine.weights)
     order = np.argsort(-scores, kind="stable")[:limit]
-    mean, spread = float(scores.mean()), float(scores.std()) or 1.0
-    return [Match(kept[i][0][0], float(scores[i]), ranking.explain(asking, sides[i], (scores[i] - mean) / spread))
+    standing = ranking.standing(scores)
+    shown = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_([kept[i][0].id for i in order])))}
+    return [Match(shown[kept[i][0].id], float(scores[i]), ranking.explain(asking, sides[i], float(standing[i])))
             for i in order]
-
-
-def _load_candidates(session: Session, ids: list[int]) -> dict[int, tuple[Profile, ProfileVector]]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Profile, ProfileVector).join(ProfileVector, ProfileVector.profile_id == Profile.id)
-                           .where(Profile.id.in_(ids))).all()
-    return {profile.id: (profile, stored) for profile, stored in rows}

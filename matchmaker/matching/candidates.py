@@ -1,0 +1,58 @@
+"""Loading a candidate pool for re-ranking: only the columns ranking needs, in two queries,
+without building ORM objects for profiles that will not be shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.matching.ranking import Side
+from matchmaker.matching.store import as_matrix
+from matchmaker.models import Organisation, Profile, ProfileTag, ProfileVector
+
+PROFILES, ORGANISATIONS, VECTORS = Profile.__table__, Organisation.__table__, ProfileVector.__table__
+EMPTY = np.zeros(0, dtype=np.float32)
+
+
+@dataclass
+class Candidate:
+    id: int
+    side: Side
+    organisation_id: int
+    trust_id: int
+
+
+def trust_id(organisation_id: int, kind: str, parent_id: int | None) -> int:
+    """The trust an organisation belongs to (itself when it is one, or has no parent)."""
+    return parent_id if kind == "clinical_department" and parent_id else organisation_id
+
+
+def load_candidates(session: Session, ids: list[int], with_terms: bool) -> dict[int, Candidate]:
+    if not ids:
+        return {}
+    p, o, v = PROFILES.c, ORGANISATIONS.c, VECTORS.c
+    columns = [p.id, p.kind, p.language, p.trl, p.trl_min, p.trl_max, p.organisation_id, o.kind, o.parent_id,
+               v.dim, v.passages, v.passage_vectors] + ([v.terms] if with_terms else [])
+    query = (select(*columns).select_from(PROFILES.join(ORGANISATIONS, p.organisation_id == o.id)
+                                          .join(VECTORS, v.profile_id == p.id)).where(p.id.in_(ids)))
+    tags = _tags(session, ids)
+    found = {}
+    for row in session.execute(query):
+        areas, settings = tags.get((row[0], "clinical_area"), []), tags.get((row[0], "care_setting"), [])
+        side = Side(kind=row[1], vector=EMPTY, passages=list(row[10]), passage_vectors=as_matrix(row[11], row[9]),
+                    terms=row[12] if with_terms else {}, clinical_areas=areas, care_settings=settings,
+                    trl=row[3], trl_min=row[4], trl_max=row[5], language=row[2])
+        found[row[0]] = Candidate(row[0], side, row[6], trust_id(row[6], row[7], row[8]))
+    return found
+
+
+def _tags(session: Session, ids: list[int]) -> dict[tuple[int, str], list[str]]:
+    query = select(ProfileTag.profile_id, ProfileTag.facet, ProfileTag.code).where(
+        ProfileTag.profile_id.in_(ids), ProfileTag.facet.in_(("clinical_area", "care_setting")))
+    tags: dict[tuple[int, str], list[str]] = {}
+    for profile_id, facet, code in session.execute(query):
+        tags.setdefault((profile_id, facet), []).append(code)
+    return tags
