@@ -66,6 +66,8 @@ def next_steps(user: User, overview: Overview) -> list[str]:
             steps.append("publish_drafts")
         if not published and not drafts:
             steps.append(f"create_{overview.own_kind}")
+        if published:
+            steps.append(f"matches_for_{overview.own_kind}")
     if overview.pending_organisations:
         steps.append("approve_organisations")
     if overview.wanted_kind:
