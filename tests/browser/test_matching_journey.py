@@ -33,7 +33,7 @@ def seed_world(live_app, seed):
 def test_founder_filters_matched_needs_and_sees_why(page: Page, live_app, seed, sign_in, screenshot):
     founder = seed_world(live_app, seed)
     sign_in(founder)
-    page.get_by_role("link", name="Matches", exact=True).click()
+    page.get_by_role("navigation").get_by_role("link", name="Matches", exact=True).click()
     expect(page.get_by_role("heading", name="Matched clinical needs")).to_be_visible()
     expect(page.get_by_role("link", name="Night-time falls on the ward")).to_be_visible()
     expect(page.get_by_role("link", name="Falls at home at night")).to_be_visible()
