@@ -158,10 +158,13 @@ TYPICAL_SCORE, TYPICAL_SPREAD = 1.06, 0.02
 
 
 def standing(scores: np.ndarray) -> np.ndarray:
-    """How far each score stands above the typical candidate, in standard deviations."""
+    """How far each score stands above the typical candidate, in standard deviations: within
+    the pool, but never above what the score means on the labelled set, so the best of a pool
+    of poor candidates is not called strong."""
+    absolute = (scores - TYPICAL_SCORE) / TYPICAL_SPREAD
     if len(scores) < SMALL_POOL:
-        return (scores - TYPICAL_SCORE) / TYPICAL_SPREAD
-    return (scores - scores.mean()) / (scores.std() or 1.0)
+        return absolute
+    return np.minimum((scores - scores.mean()) / (scores.std() or 1.0), absolute)
 
 
 def _strength(standing: float) -> str:
