@@ -86,7 +86,8 @@ class VectorIndex:
         if k <= 0 or not self._row_of:
             return []
         if allowed_ids is not None:
-            rows = np.fromiter((r for i in allowed_ids if (r := self._row_of.get(int(i))) is not None), np.int64)
+            rows = np.unique(np.fromiter(
+                (r for i in allowed_ids if (r := self._row_of.get(int(i))) is not None), np.int64))
             if len(rows) <= self.exact_filter_limit or self._hnsw is None:
                 return self._exact(query, k, rows)
             return self._ann(query, k, rows)
