@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api.errors import error_response
+from matchmaker.api.params import facet_filters, query_args
 from matchmaker.api.profiles import KIND_BY_SECTION, SECTION, serialise
 from matchmaker.api.schemas import MatchFilters, MatchList, TextMatchRequest
 from matchmaker.database import get_session
@@ -14,10 +15,7 @@ from matchmaker.matching.runtime import get_engine
 from matchmaker.matching.wording import describe_mismatch
 from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
-from matchmaker.services.browse import ProfileFilters
 from matchmaker.services.schemas import field_errors
-
-LIST_PARAMS = {"clinical_area", "care_setting"}
 
 
 def _filters(raw: dict) -> tuple[MatchFilters | None, object]:
@@ -27,17 +25,8 @@ def _filters(raw: dict) -> tuple[MatchFilters | None, object]:
         return None, error_response(422, "Invalid filters.", field_errors(error))
 
 
-def _query_args() -> dict:
-    return {key: (request.args.getlist(key) if key in LIST_PARAMS else request.args.get(key)) for key in request.args}
-
-
-def _profile_filters(query: MatchFilters) -> ProfileFilters:
-    def split(values):
-        return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-    return ProfileFilters(clinical_areas=split(query.clinical_area), care_settings=split(query.care_setting),
-                          trl_min=query.trl_min, trl_max=query.trl_max, country=query.country,
-                          language=query.language, organisation_kind=query.organisation_kind)
+def _profile_filters(query: MatchFilters):
+    return facet_filters(query, organisation_kind=query.organisation_kind)
 
 
 def _answer(results) -> dict:
@@ -57,7 +46,7 @@ def _answer(results) -> dict:
 
 @bp.get(f"/{SECTION}/<int:profile_id>/matches")
 def profile_matches(section: str, profile_id: int):
-    query, error = _filters(_query_args())
+    query, error = _filters(query_args())
     if error:
         return error
     db = get_session()
@@ -68,7 +57,7 @@ def profile_matches(section: str, profile_id: int):
 
 @bp.get("/needs/<int:profile_id>/similar")
 def similar_needs(profile_id: int):
-    query, error = _filters(_query_args())
+    query, error = _filters(query_args())
     if error:
         return error
     db = get_session()

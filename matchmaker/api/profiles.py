@@ -9,15 +9,15 @@ from pydantic import ValidationError
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api.errors import error_response
+from matchmaker.api.params import facet_filters, query_args
 from matchmaker.api.schemas import LIST_BY_KIND, OUTPUT_BY_KIND, ListQuery
 from matchmaker.database import get_session
 from matchmaker.services import profiles as profile_service
-from matchmaker.services.browse import ProfileFilters, browse_profiles
+from matchmaker.services.browse import browse_profiles
 from matchmaker.services.schemas import field_errors
 
 KIND_BY_SECTION = {"needs": "need", "capabilities": "capability"}
 SECTION = "<any(needs, capabilities):section>"
-LIST_PARAMS = {"clinical_area", "care_setting"}
 
 
 def serialise(profile) -> dict[str, Any]:
@@ -36,25 +36,16 @@ def _bad_body():
 @bp.get(f"/{SECTION}")
 def list_profiles(section: str):
     kind = KIND_BY_SECTION[section]
-    raw = {key: (request.args.getlist(key) if key in LIST_PARAMS else request.args.get(key))
-           for key in request.args}
     try:
-        query = ListQuery.model_validate(raw)
+        query = ListQuery.model_validate(query_args())
     except ValidationError as error:
         return error_response(422, "Invalid query parameters.", field_errors(error))
-    filters = ProfileFilters(
-        q=query.q, clinical_areas=_split(query.clinical_area), care_settings=_split(query.care_setting),
-        trl_min=query.trl_min, trl_max=query.trl_max, country=query.country, language=query.language,
-        organisation_id=query.organisation, scope="mine" if query.mine else "public")
+    filters = facet_filters(query, q=query.q, organisation_id=query.organisation,
+                            scope="mine" if query.mine else "public")
     page = browse_profiles(get_session(), g.api_user, kind, filters, query.page, query.per_page)
     listing = {"items": page.items, "total": page.total, "page": page.page,
                "per_page": page.per_page, "pages": page.pages}
     return LIST_BY_KIND[kind].model_validate(listing, from_attributes=True).model_dump(mode="json")
-
-
-def _split(values: list[str]) -> list[str]:
-    """Accept both ?clinical_area=a&clinical_area=b and ?clinical_area=a,b."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 @bp.post(f"/{SECTION}")

@@ -80,18 +80,23 @@ class Error(BaseModel):
     error: ErrorDetail
 
 
-class ListQuery(BaseModel):
-    """Query parameters of the list endpoints."""
+class FacetQuery(BaseModel):
+    """The filters that listing and matching share."""
 
     model_config = ConfigDict(extra="forbid")
 
-    q: Annotated[str, Field(max_length=200)] = ""
     clinical_area: list[str] = Field(default_factory=list)
     care_setting: list[str] = Field(default_factory=list)
     trl_min: Annotated[int, Field(ge=1, le=9)] | None = None
     trl_max: Annotated[int, Field(ge=1, le=9)] | None = None
     country: str | None = None
     language: str | None = None
+
+
+class ListQuery(FacetQuery):
+    """Query parameters of the list endpoints."""
+
+    q: Annotated[str, Field(max_length=200)] = ""
     organisation: int | None = None
     mine: bool = False
     page: Annotated[int, Field(ge=1)] = 1
@@ -102,17 +107,9 @@ OUTPUT_BY_KIND = {"need": Need, "capability": Capability}
 LIST_BY_KIND = {"need": NeedList, "capability": CapabilityList}
 
 
-class MatchFilters(BaseModel):
+class MatchFilters(FacetQuery):
     """Filters of the match endpoints; they apply before ranking."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    clinical_area: list[str] = Field(default_factory=list)
-    care_setting: list[str] = Field(default_factory=list)
-    trl_min: Annotated[int, Field(ge=1, le=9)] | None = None
-    trl_max: Annotated[int, Field(ge=1, le=9)] | None = None
-    country: str | None = None
-    language: str | None = None
     organisation_kind: str | None = None
     limit: Annotated[int, Field(ge=1, le=50)] = 10
 

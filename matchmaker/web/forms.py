@@ -141,13 +141,12 @@ class CapabilityForm(ProfileForm):
 FORM_BY_KIND = {"need": NeedForm, "capability": CapabilityForm}
 
 
-class FilterForm(FlaskForm):
-    """The browse filters; a GET form, so no CSRF token."""
+class FacetFilterForm(FlaskForm):
+    """Filters shared by browsing and matching; GET forms, so no CSRF token."""
 
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search text"), validators=[Optional(), Length(max=200)])
     clinical_area = MultiCheckboxField(_l("Clinical area"), choices=choices(v.CLINICAL_AREAS))
     care_setting = MultiCheckboxField(_l("Care setting"), choices=choices(v.CARE_SETTINGS))
     trl_min = IntegerField(_l("TRL from"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT)
@@ -156,6 +155,12 @@ class FilterForm(FlaskForm):
     language = SelectField(
         _l("Language"), choices=optional_choice(v.PROFILE_LANGUAGES, _l("Any language")), validate_choice=False
     )
+
+
+class FilterForm(FacetFilterForm):
+    """The browse filters."""
+
+    q = StringField(_l("Search text"), validators=[Optional(), Length(max=200)])
     organisation = SelectField(_l("Organisation"), validators=[Optional()], validate_choice=False)
 
 
@@ -189,22 +194,9 @@ class OrganisationForm(FlaskForm):
     founded = IntegerField(_l("Founded (year)"), validators=[Optional(), NumberRange(1800, 2100)])
 
 
-class MatchFilterForm(FlaskForm):
+class MatchFilterForm(FacetFilterForm):
     """Filters on the match pages: applied before ranking, so the best matches within them show."""
 
-    class Meta:
-        csrf = False
-
-    clinical_area = MultiCheckboxField(_l("Clinical area"), choices=choices(v.CLINICAL_AREAS))
-    care_setting = MultiCheckboxField(_l("Care setting"), choices=choices(v.CARE_SETTINGS))
-    trl_min = IntegerField(_l("TRL from"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT)
-    trl_max = IntegerField(_l("TRL to"), validators=[Optional(), NumberRange(1, 9)], render_kw=TRL_INPUT)
-    country = SelectField(
-        _l("Country"), choices=optional_choice(v.COUNTRIES, _l("Any country")), validate_choice=False
-    )
-    language = SelectField(
-        _l("Language"), choices=optional_choice(v.PROFILE_LANGUAGES, _l("Any language")), validate_choice=False
-    )
     organisation_kind = SelectField(
         _l("Kind of organisation"),
         choices=optional_choice(v.ORGANISATION_KINDS, _l("Any kind")),

@@ -1,0 +1,26 @@
+"""Reading query parameters the same way in every endpoint."""
+
+from __future__ import annotations
+
+from flask import request
+
+from matchmaker.api.schemas import FacetQuery
+from matchmaker.services.browse import ProfileFilters
+
+LIST_PARAMS = {"clinical_area", "care_setting"}
+
+
+def query_args() -> dict:
+    """Query parameters, with the repeatable ones as lists."""
+    return {key: (request.args.getlist(key) if key in LIST_PARAMS else request.args.get(key)) for key in request.args}
+
+
+def split_codes(values: list[str]) -> list[str]:
+    """Accept both ?clinical_area=a&clinical_area=b and ?clinical_area=a,b."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def facet_filters(query: FacetQuery, **more) -> ProfileFilters:
+    return ProfileFilters(
+        clinical_areas=split_codes(query.clinical_area), care_settings=split_codes(query.care_setting),
+        trl_min=query.trl_min, trl_max=query.trl_max, country=query.country, language=query.language, **more)
