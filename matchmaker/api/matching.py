@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g
 from pydantic import ValidationError
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api.errors import error_response
-from matchmaker.api.params import facet_filters, query_args
+from matchmaker.api.params import bad_body, facet_filters, json_body, query_args
 from matchmaker.api.profiles import KIND_BY_SECTION, SECTION, serialise
 from matchmaker.api.schemas import MatchFilters, MatchList, TextMatchRequest
 from matchmaker.database import get_session
@@ -67,9 +67,9 @@ def similar_needs(profile_id: int):
 
 @bp.post("/match")
 def match_text():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return error_response(400, "The request body must be a JSON object (Content-Type: application/json).")
+    body = json_body()
+    if body is None:
+        return bad_body()
     try:
         wanted = TextMatchRequest.model_validate(body)
     except ValidationError as error:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 
+from matchmaker.api.errors import error_response
 from matchmaker.api.schemas import FacetQuery
 from matchmaker.services.browse import ProfileFilters
 
@@ -24,3 +27,13 @@ def facet_filters(query: FacetQuery, **more) -> ProfileFilters:
     return ProfileFilters(
         clinical_areas=split_codes(query.clinical_area), care_settings=split_codes(query.care_setting),
         trl_min=query.trl_min, trl_max=query.trl_max, country=query.country, language=query.language, **more)
+
+
+def json_body() -> dict[str, Any] | None:
+    """The request's JSON object, or None when the body is not one."""
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+def bad_body():
+    return error_response(400, "The request body must be a JSON object (Content-Type: application/json).")

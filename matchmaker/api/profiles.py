@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request, url_for
+from flask import g, url_for
 from pydantic import ValidationError
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api.errors import error_response
-from matchmaker.api.params import facet_filters, query_args
+from matchmaker.api.params import bad_body, facet_filters, json_body, query_args
 from matchmaker.api.schemas import LIST_BY_KIND, OUTPUT_BY_KIND, ListQuery
 from matchmaker.database import get_session
 from matchmaker.services import profiles as profile_service
@@ -22,15 +22,6 @@ SECTION = "<any(needs, capabilities):section>"
 
 def serialise(profile) -> dict[str, Any]:
     return OUTPUT_BY_KIND[profile.kind].model_validate(profile).model_dump(mode="json")
-
-
-def _json_body() -> dict[str, Any] | None:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else None
-
-
-def _bad_body():
-    return error_response(400, "The request body must be a JSON object (Content-Type: application/json).")
 
 
 @bp.get(f"/{SECTION}")
@@ -50,9 +41,9 @@ def list_profiles(section: str):
 
 @bp.post(f"/{SECTION}")
 def create_profile(section: str):
-    body = _json_body()
+    body = json_body()
     if body is None:
-        return _bad_body()
+        return bad_body()
     profile = profile_service.create_profile(get_session(), g.api_user, KIND_BY_SECTION[section], body)
     location = url_for("api.get_profile", section=section, profile_id=profile.id)
     return serialise(profile), 201, {"Location": location}
@@ -66,9 +57,9 @@ def get_profile(section: str, profile_id: int):
 
 @bp.patch(f"/{SECTION}/<int:profile_id>")
 def update_profile(section: str, profile_id: int):
-    body = _json_body()
+    body = json_body()
     if body is None:
-        return _bad_body()
+        return bad_body()
     db = get_session()
     profile = profile_service.get_visible_profile(db, g.api_user, KIND_BY_SECTION[section], profile_id)
     return serialise(profile_service.update_profile(db, g.api_user, profile, body))
