@@ -7,5 +7,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 timeout = 60
 accesslog = "-"
-# Model and index thread pools deadlock or thrash after fork: one thread each per worker.
-raw_env = ["OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "TOKENIZERS_PARALLELISM=false"]
+# Each worker loads the encoder and the matching index itself, after the fork: a model loaded in
+# the master and forked with live OpenMP/torch thread pools hangs the workers.
+preload_app = False
+# Set before any worker imports torch or FAISS: one thread each; the encoder takes its own small
+# pool when it loads (MATCHING_ENCODER_THREADS).
+raw_env = ["OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "TOKENIZERS_PARALLELISM=false", "HF_HUB_OFFLINE=1"]
