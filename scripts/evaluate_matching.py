@@ -114,12 +114,18 @@ def rank_all(app, need_ids: list[str], weights: dict | None) -> dict[str, list[t
 def load(app, needs: list[dict], capabilities: list[dict]) -> None:
     from matchmaker.database import get_database
     from matchmaker.migrate import upgrade
-    from matchmaker.services.transfer import import_lines
+    from matchmaker.services.transfer import ImportFailed, import_lines
 
     with app.app_context():
         upgrade("head")
-        with get_database(app).session_scope() as session:
-            report = import_lines(session, as_import_records(needs, capabilities))
+        try:
+            with get_database(app).session_scope() as session:
+                report = import_lines(session, as_import_records(needs, capabilities))
+        except ImportFailed as error:
+            # Lines are numbered needs first, then capabilities, as as_import_records joins them.
+            for problem in error.problems:
+                print(f"cannot import record {problem}", file=sys.stderr)
+            raise SystemExit(2) from None
     for warning in report.warnings[:5]:
         print(f"import warning: {warning}", file=sys.stderr)
 

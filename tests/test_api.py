@@ -77,7 +77,7 @@ def test_mine_lists_own_drafts(api, make, clinician):
 
 def test_validation_errors_name_each_field(api, clinician):
     response = api.as_user(clinician).post("/api/v1/needs", json={
-        "title": "", "description": "short", "language": "klingon", "trl_min": 8, "trl_max": 3,
+        "title": "", "description": "   ", "language": "klingon", "trl_min": 8, "trl_max": 3,
         "clinical_areas": ["astrology"], "colour": "blue"})
     assert response.status_code == 422
     fields = response.json["error"]["fields"]

@@ -73,7 +73,7 @@ def test_one_bad_line_imports_nothing_and_names_the_line(app, db, tmp_path):
 
 
 def test_validation_errors_name_the_field(app, tmp_path):
-    result = run(app, import_profiles, write(tmp_path, [ORG, {**NEED, "title": "x"}]))
+    result = run(app, import_profiles, write(tmp_path, [ORG, {**NEED, "title": "  "}]))
     assert result.exit_code == 1
     assert "line 2: title:" in result.output
 

@@ -37,8 +37,10 @@ def _codes(vocabulary: dict) -> Any:
     return Literal[tuple(vocabulary)]  # type: ignore[misc]
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=20000)]
+# Imports and the API take any non-empty text: a product called "Qi" or a terse line from another
+# system is still a profile. The web form asks for more, to help people write useful profiles.
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Trl = Annotated[int, Field(ge=1, le=9)]
