@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -43,7 +42,6 @@ def register_extensions(app: Flask) -> None:
     i18n.register_i18n(app)
     auth.register_login(app)
     register_security(app)
-    logging.getLogger(__name__).debug("extensions registered")
 
 
 def register_blueprints(app: Flask) -> None:

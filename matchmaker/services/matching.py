@@ -12,7 +12,7 @@ from matchmaker.matching import ranking
 from matchmaker.matching.candidates import load_candidates, trust_id
 from matchmaker.matching.engine import MatchingEngine
 from matchmaker.matching.store import as_matrix, embed_profiles
-from matchmaker.matching.text import profile_text, split_passages, term_counts
+from matchmaker.matching.text import split_passages, term_counts
 from matchmaker.models import Profile, ProfileVector, User
 from matchmaker.services import permissions
 from matchmaker.services.browse import ProfileFilters, filtered_ids
@@ -78,7 +78,7 @@ def text_side(engine: MatchingEngine, text: str, kind: str) -> ranking.Side:
     # A search-box text is usually one passage: its vector is the text's, no second encoding.
     passage_vectors = vector[None, :] if passages == [text] else encoder.encode_queries(passages)
     return ranking.Side(kind=kind, vector=vector, passages=passages, passage_vectors=passage_vectors,
-                        terms=term_counts(profile_text("", text), language), language=language)
+                        terms=term_counts(text, language) if engine.weights["lexical"] else {}, language=language)
 
 
 def _rank(session, engine, viewer, asking, kind, filters, limit, keep) -> list[Match]:

@@ -43,10 +43,6 @@ def optional_choice(vocabulary: dict, empty_label=NOT_GIVEN):
     return choices([("", empty_label), *vocabulary.items()])
 
 
-class ActionForm(FlaskForm):
-    """A bare form for POST-only buttons (sign out, archive, approve): it carries the CSRF token."""
-
-
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
