@@ -53,5 +53,7 @@ def load_config() -> dict:
         "MATCHING_SNAPSHOT_DIR": os.environ.get("MATCHING_SNAPSHOT_DIR", str(INSTANCE_DIR / "index-cache")),
         "MATCHING_ANN_THRESHOLD": int(os.environ.get("MATCHING_ANN_THRESHOLD", 20_000)),
         "PAGE_SIZE": 20,
+        # Seconds the arena scheduler may search when an organiser presses "run".
+        "ARENA_SCHEDULER_SECONDS": 10.0,
         "API_MAX_PAGE_SIZE": 100,
     }

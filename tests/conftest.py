@@ -86,6 +86,7 @@ class AuthActions:
 
     def login(self, user_or_email, password: str = factories.PASSWORD):
         email = getattr(user_or_email, "email", user_or_email)
+        self.logout()  # so that tests can switch from one user to another
         return self._client.post("/login", data={"email": email, "password": password})
 
     def logout(self):

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from matchmaker.models import ApiToken, CapabilityProfile, NeedProfile, Organisation, User
+from matchmaker.models import (
+    ApiToken,
+    Arena,
+    ArenaParticipant,
+    ArenaSession,
+    ArenaSlot,
+    ArenaTable,
+    CapabilityProfile,
+    Meeting,
+    MeetingSeat,
+    NeedProfile,
+    Organisation,
+    User,
+)
 from matchmaker.models.types import utcnow
 from matchmaker.services.accounts import hash_token
+from matchmaker.services.arenas.access import GROUP_OF_KIND
 
 PASSWORD = "correct-horse-battery"
 # Hashing is deliberately slow; tests share one hash of the one password.
@@ -66,6 +81,35 @@ class Factory:
         capability.set_codes("clinical_area", list(clinical_areas))
         capability.set_codes("care_setting", list(care_settings))
         return self._save(capability)
+
+    def arena(self, organiser: Organisation | None = None, slots: int = 4, tables: int = 2, three_seat: int = 0,
+              status: str = "open", day: str = "2030-06-03", **fields) -> Arena:
+        """An arena with one session of `slots` 20-minute slots from 09:00 UTC on `day`."""
+        organiser = organiser or self.organisation("arena_organiser")
+        start = datetime.fromisoformat(f"{day}T09:00:00+00:00")
+        fields.setdefault("title", f"Arena {next(_counter)}")
+        arena = Arena(organiser=organiser, status=status, timezone="UTC", meeting_minutes=20, last_run={},
+                      allowed_pairs=[["health", "supplier"], ["funder", "supplier"], ["funder", "health"]], **fields)
+        end = start + timedelta(minutes=20 * slots)
+        arena.sessions = [ArenaSession(day=start.date(), starts=start.time(), ends=end.time())]
+        step = timedelta(minutes=20)
+        arena.slots = [ArenaSlot(starts_at=start + n * step, ends_at=start + (n + 1) * step) for n in range(slots)]
+        arena.tables = [ArenaTable(name=f"Table {n + 1}", capacity=3 if n < three_seat else 2, position=n)
+                        for n in range(tables)]
+        return self._save(arena)
+
+    def participant(self, arena: Arena, user: User | None = None, kind: str = "supplier", profile=None,
+                    status: str = "approved") -> ArenaParticipant:
+        user = user or self.user(kind=kind)
+        group = GROUP_OF_KIND[user.organisation.kind]
+        return self._save(ArenaParticipant(arena=arena, user=user, organisation=user.organisation, profile=profile,
+                                           participant_group=group, status=status, unavailable_slot_ids=[]))
+
+    def meeting(self, arena: Arena, *people: ArenaParticipant, status: str = "accepted", note: str = "") -> Meeting:
+        meeting = Meeting(arena=arena, requester=people[0], recipient=people[1], status=status, note=note,
+                          match_reason={}, responded_at=utcnow() if status != "pending" else None)
+        meeting.seats = [MeetingSeat(participant=p, position=n) for n, p in enumerate(people)]
+        return self._save(meeting)
 
     def token(self, user: User) -> str:
         plain = f"mm_test_{next(_counter)}_{user.id}"

@@ -2,11 +2,29 @@
 
 from matchmaker.database import Base
 from matchmaker.models.accounts import ApiToken, Organisation, User
+from matchmaker.models.arenas import (
+    Arena,
+    ArenaParticipant,
+    ArenaSession,
+    ArenaSlot,
+    ArenaTable,
+    Meeting,
+    MeetingSeat,
+    Notification,
+)
 from matchmaker.models.matching import IndexChange, ProfileVector
 from matchmaker.models.profiles import CapabilityProfile, NeedProfile, Profile, ProfileTag
 
 __all__ = [
     "ApiToken",
+    "Arena",
+    "ArenaParticipant",
+    "ArenaSession",
+    "ArenaSlot",
+    "ArenaTable",
+    "Meeting",
+    "MeetingSeat",
+    "Notification",
     "Base",
     "CapabilityProfile",
     "IndexChange",

@@ -54,6 +54,26 @@ def match_text(session: Session, engine: MatchingEngine, viewer: User | None, te
     return _rank(session, engine, viewer, asking, kind, filters, limit, lambda p: True)
 
 
+def matches_among(session: Session, engine: MatchingEngine, viewer: User | None, profile: Profile,
+                  candidate_ids: list[int], limit: int = 10) -> list[Match]:
+    """Matches for a profile among the given profiles only (e.g. an arena's participants)."""
+    if not candidate_ids:
+        return []
+    asking = profile_side(session, engine, profile)
+    return _rank(session, engine, viewer, asking, OTHER_KIND[profile.kind], None, limit, lambda p: True,
+                 allowed=list(candidate_ids))
+
+
+def pair_match(session: Session, engine: MatchingEngine, first: Profile, second: Profile) -> Match | None:
+    """How well two given profiles match (a need and a capability), or None for two of a kind."""
+    if first.kind == second.kind:
+        return None
+    asking, other = profile_side(session, engine, first), profile_side(session, engine, second)
+    dense = float(np.dot(asking.vector, other.vector))
+    score = float(ranking.score_candidates(asking, [other], [dense], engine.weights)[0])
+    return Match(second, score, ranking.explain(asking, other, float(ranking.standing(np.array([score]))[0])))
+
+
 def profile_side(session: Session, engine: MatchingEngine, profile: Profile) -> ranking.Side:
     embed_profiles(session, [profile], engine.encoder)  # no-op when stored vectors are current
     stored = session.get(ProfileVector, profile.id)
@@ -81,10 +101,11 @@ def text_side(engine: MatchingEngine, text: str, kind: str) -> ranking.Side:
                         terms=term_counts(text, language) if engine.weights["lexical"] else {}, language=language)
 
 
-def _rank(session, engine, viewer, asking, kind, filters, limit, keep) -> list[Match]:
+def _rank(session, engine, viewer, asking, kind, filters, limit, keep, allowed=None) -> list[Match]:
     engine.sync(session)
     limit = max(1, min(limit, engine.max_results))
-    allowed = None if filters.is_empty else filtered_ids(session, viewer, kind, filters)
+    if filters is not None and not filters.is_empty:
+        allowed = filtered_ids(session, viewer, kind, filters)
     hits = engine.search(kind, asking.vector, ranking.POOL, allowed)
     pool = load_candidates(session, [pid for pid, _ in hits], with_terms=bool(engine.weights["lexical"]))
     kept = [(pool[pid], score) for pid, score in hits if pid in pool and keep(pool[pid])]

@@ -14,16 +14,31 @@ from matchmaker.services.errors import DomainError
 
 
 def register_web(app: Flask) -> None:
-    from matchmaker.web import account, admin, auth, main, matching, organisations, profiles
+    from matchmaker.web import (
+        account,
+        admin,
+        arena_forms,
+        arena_organiser,
+        arenas,
+        auth,
+        main,
+        matching,
+        notifications,
+        organisations,
+        profiles,
+    )
 
-    for module in (main, auth, profiles, matching, account, admin, organisations):
+    for module in (main, auth, profiles, matching, account, admin, organisations, arenas, arena_organiser,
+                   notifications):
         app.register_blueprint(module.bp)
     app.register_error_handler(DomainError, _domain_error_page)
     app.register_error_handler(CSRFError, _csrf_error_page)
     app.register_error_handler(HTTPException, _http_error_page)
     # Globals rather than a context processor, so imported macros see them too.
     app.jinja_env.globals.update(vocabulary=vocabulary, label=vocabulary.label, get_locale=get_locale,
-                                 describe_mismatch=wording.describe_mismatch, strength_label=wording.strength_label)
+                                 describe_mismatch=wording.describe_mismatch, strength_label=wording.strength_label,
+                                 unread_notifications=notifications.unread_count)
+    app.jinja_env.globals.update(arena_forms.template_globals())
 
 
 def _is_api_request() -> bool:

@@ -1,0 +1,237 @@
+"""The organiser's schedule: running the optimiser, moving, locking and removing meetings by hand,
+and publishing. Every manual change is checked and refused with the reason; the database's unique
+keys catch what two organisers might do at the same moment."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from matchmaker import scheduling
+from matchmaker.models import Arena, ArenaSlot, ArenaTable, Meeting, MeetingSeat, User
+from matchmaker.models.types import utcnow
+from matchmaker.scheduling import result as reasons
+from matchmaker.services import notifications
+from matchmaker.services.arenas.access import ensure_organiser
+from matchmaker.services.arenas.requests import expire_overdue, priority
+from matchmaker.services.arenas.setup import local_time
+from matchmaker.services.errors import Conflict, ValidationFailed
+
+logger = logging.getLogger(__name__)
+REASON_CODES = {
+    reasons.NO_COMMON_SLOT: "no_common_slot",
+    reasons.PARTICIPANT_FULL: "participant_full",
+    reasons.NO_TABLE: "no_table",
+    reasons.TOO_LARGE: "too_large",
+    reasons.NOT_REACHED: "not_reached",
+}
+
+
+def accepted_meetings(session: Session, arena: Arena) -> list[Meeting]:
+    return list(session.scalars(select(Meeting).where(Meeting.arena_id == arena.id, Meeting.status == "accepted")
+                                .order_by(Meeting.responded_at, Meeting.id)))
+
+
+def scheduler_input(arena: Arena, meetings: list[Meeting]) -> dict:
+    """The arena in the scheduler's JSON form. A fixed meeting's slot counts as available to its
+    participants even if they have marked it otherwise since: it stays where it is."""
+    people: dict[int, set[int]] = {}
+    for meeting in meetings:
+        for participant in meeting.participants:
+            unavailable = set(participant.unavailable_slot_ids or [])
+            people.setdefault(participant.id, {s.id for s in arena.slots if s.id not in unavailable})
+            if meeting.is_fixed:
+                people[participant.id].add(meeting.slot_id)
+    return {
+        "slots": [{"id": s.id, "start": s.start.isoformat(), "end": s.end.isoformat()} for s in arena.slots],
+        "tables": [{"id": t.id, "capacity": t.capacity} for t in arena.tables],
+        "participants": [{"id": pid, "available": sorted(slots)} for pid, slots in people.items()],
+        "meetings": [{"id": m.id, "participants": [p.id for p in m.participants], "priority": priority(m)}
+                     for m in meetings],
+        "locked": [{"meeting": m.id, "slot": m.slot_id, "table": m.table_id} for m in meetings if m.is_fixed],
+    }
+
+
+def run_scheduler(session: Session, user: User, arena: Arena, time_limit: float) -> dict:
+    """Places every accepted meeting it can; published and locked meetings stay where they are."""
+    ensure_organiser(user, arena)
+    expire_overdue(session, arena)
+    meetings = accepted_meetings(session, arena)
+    began = time.monotonic()
+    try:
+        problem = scheduling.load_arena(scheduler_input(arena, meetings))
+    except scheduling.ArenaError as error:
+        logger.warning("arena %s cannot be scheduled: %s", arena.id, error)
+        raise Conflict(_("The current schedule breaks a rule: %(error)s", error=str(error))) from error
+    outcome = scheduling.schedule(problem, time_limit=time_limit)
+    placements = {problem.meeting_ids[m]: (problem.slot_ids[s], problem.table_ids[t])
+                  for m, s, t in outcome.assignments}
+    left_out = {problem.meeting_ids[m]: REASON_CODES.get(reason, "not_reached") for m, reason in outcome.unscheduled}
+    _apply(session, arena, meetings, placements, left_out)
+    arena.last_run = {"at": utcnow().isoformat(), "placed": len(placements), "unscheduled": len(left_out),
+                      "objective": outcome.objective, "bound": outcome.bound,
+                      "seconds": round(time.monotonic() - began, 2)}
+    logger.info("scheduled arena %s: %s", arena.id, arena.last_run)
+    return arena.last_run
+
+
+def _apply(session: Session, arena: Arena, meetings: list[Meeting], placements: dict, left_out: dict) -> None:
+    """Empties the movable meetings first, so that swaps never collide half-way."""
+    movable = [meeting for meeting in meetings if not meeting.is_fixed]
+    for meeting in movable:
+        unplace(meeting)
+    _flush(session)
+    slots, tables = {s.id: s for s in arena.slots}, {t.id: t for t in arena.tables}
+    for meeting in movable:
+        if meeting.id in placements:
+            slot_id, table_id = placements[meeting.id]
+            place(meeting, slots[slot_id], tables[table_id])
+        meeting.unscheduled_reason = left_out.get(meeting.id)
+    _flush(session)
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise Conflict(_("Someone else changed the schedule at the same moment. "
+                         "Reload the page and try again.")) from error
+
+
+def place(meeting: Meeting, slot: ArenaSlot, table: ArenaTable) -> None:
+    meeting.slot, meeting.table = slot, table
+    meeting.slot_id, meeting.table_id = slot.id, table.id  # now, not at the next flush: checks read them
+    meeting.unscheduled_reason = None
+    for seat in meeting.seats:
+        seat.slot_id = slot.id
+
+
+def unplace(meeting: Meeting) -> None:
+    meeting.slot = meeting.table = meeting.published_at = None
+    meeting.slot_id = meeting.table_id = None
+    meeting.locked = False
+    for seat in meeting.seats:
+        seat.slot_id = None
+
+
+def move_meeting(session: Session, user: User, arena: Arena, meeting: Meeting, slot_id: int, table_id: int) -> Meeting:
+    ensure_organiser(user, arena)
+    slot, table = session.get(ArenaSlot, slot_id), session.get(ArenaTable, table_id)
+    if slot is None or table is None or slot.arena_id != arena.id or table.arena_id != arena.id:
+        raise ValidationFailed(_("Choose a slot and a table of this arena."))
+    problem = why_not_here(session, meeting, slot, table)
+    if problem:
+        raise Conflict(problem)
+    was_published = meeting.published_at is not None
+    if meeting.slot_id is not None:
+        unplace_keep_lock(session, meeting)
+    place(meeting, slot, table)
+    _flush(session)
+    if was_published:
+        meeting.published_at = utcnow()
+        when = local_time(arena, slot.start).strftime("%Y-%m-%d %H:%M")
+        _tell_parties(session, meeting, "meeting_moved", when=when, table=table.name)
+    return meeting
+
+
+def unplace_keep_lock(session: Session, meeting: Meeting) -> None:
+    locked = meeting.locked
+    unplace(meeting)
+    _flush(session)
+    meeting.locked = locked
+
+
+def why_not_here(session: Session, meeting: Meeting, slot: ArenaSlot, table: ArenaTable) -> str | None:
+    """Why the meeting cannot go to this slot and table, in words for the organiser; None if it can."""
+    checks: list[Callable[[], str | None]] = [
+        lambda: None if meeting.status == "accepted" else _("Only accepted meetings can be scheduled."),
+        lambda: None if table.capacity >= len(meeting.seats) else _(
+            "%(table)s seats %(capacity)d; this meeting has %(count)d people.",
+            table=table.name, capacity=table.capacity, count=len(meeting.seats)),
+        lambda: _unavailable(meeting, slot),
+        lambda: _table_taken(session, meeting, slot, table),
+        lambda: _person_busy(session, meeting, slot),
+    ]
+    for check in checks:
+        problem = check()
+        if problem:
+            return problem
+    return None
+
+
+def _unavailable(meeting: Meeting, slot: ArenaSlot) -> str | None:
+    for participant in meeting.participants:
+        if slot.id in (participant.unavailable_slot_ids or []):
+            return _("%(name)s is not available at %(when)s.", name=participant.display_name,
+                     when=local_time(meeting.arena, slot.start).strftime("%H:%M"))
+    return None
+
+
+def _table_taken(session: Session, meeting: Meeting, slot: ArenaSlot, table: ArenaTable) -> str | None:
+    other = session.scalar(select(Meeting).where(Meeting.slot_id == slot.id, Meeting.table_id == table.id))
+    if other is None or other.id == meeting.id:
+        return None
+    return _("%(table)s is taken at that time by %(who)s.", table=table.name, who=names(other))
+
+
+def _person_busy(session: Session, meeting: Meeting, slot: ArenaSlot) -> str | None:
+    for participant in meeting.participants:
+        seat = session.scalar(select(MeetingSeat).where(MeetingSeat.participant_id == participant.id,
+                                                         MeetingSeat.slot_id == slot.id))
+        if seat is not None and seat.meeting_id != meeting.id:
+            return _("%(name)s already has a meeting at that time (with %(who)s).",
+                     name=participant.display_name, who=names(seat.meeting, leave_out=participant.id))
+    return None
+
+
+def names(meeting: Meeting, leave_out: int | None = None) -> str:
+    return ", ".join(p.display_name for p in meeting.participants if p.id != leave_out)
+
+
+def set_locked(session: Session, user: User, arena: Arena, meeting: Meeting, locked: bool) -> Meeting:
+    ensure_organiser(user, arena)
+    if locked and meeting.slot_id is None:
+        raise Conflict(_("Place the meeting in a slot before locking it."))
+    meeting.locked = locked
+    session.flush()
+    return meeting
+
+
+def remove_meeting(session: Session, user: User, arena: Arena, meeting: Meeting) -> Meeting:
+    """Takes a meeting out of the schedule; it stays accepted and can be placed again."""
+    ensure_organiser(user, arena)
+    was_published = meeting.published_at is not None
+    unplace(meeting)
+    session.flush()
+    if was_published:
+        _tell_parties(session, meeting, "meeting_removed")
+    return meeting
+
+
+def _tell_parties(session: Session, meeting: Meeting, kind: str, **params) -> None:
+    for participant in meeting.participants:
+        notifications.notify(session, [participant.user], kind, arena_id=meeting.arena_id,
+                             title=meeting.arena.title, name=names(meeting, leave_out=participant.id), **params)
+
+
+def publish(session: Session, user: User, arena: Arena) -> int:
+    """Makes every placed meeting visible in the agendas; the scheduler will not move them again."""
+    ensure_organiser(user, arena)
+    now, newly, published = utcnow(), {}, 0
+    for meeting in accepted_meetings(session, arena):
+        if meeting.slot_id is not None and meeting.published_at is None:
+            meeting.published_at, published = now, published + 1
+            for participant in meeting.participants:
+                newly.setdefault(participant.id, [participant, 0])[1] += 1
+    arena.schedule_published_at = now
+    session.flush()
+    for participant, count in newly.values():
+        notifications.notify(session, [participant.user], "schedule_published", arena_id=arena.id,
+                             title=arena.title, count=count)
+    return published

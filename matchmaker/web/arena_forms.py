@@ -1,0 +1,123 @@
+"""Forms of the arena pages. Field names match the arena services' input names."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from matchmaker.web.forms import MultiCheckboxField, choices
+
+GROUP_PAIRS = {
+    "health-supplier": _l("Suppliers and health-sector staff"),
+    "funder-supplier": _l("Suppliers and funders"),
+    "funder-health": _l("Health-sector staff and funders"),
+    "supplier-supplier": _l("Suppliers with each other"),
+    "health-health": _l("Health-sector staff with each other"),
+    "funder-funder": _l("Funders with each other"),
+}
+ARENA_STATUSES = {
+    "draft": _l("Draft: only organisers see it"),
+    "open": _l("Open: people can register and request meetings"),
+    "closed": _l("Closed: no new registrations or requests"),
+}
+OUTCOME_LABELS = {
+    "follow_up_planned": _l("Follow-up planned"),
+    "test_collaboration_proposed": _l("Test collaboration proposed"),
+    "funding_discussed": _l("Funding discussed"),
+    "no_fit": _l("No fit for now"),
+    "other": _l("Other"),
+}
+GROUP_LABELS = {"supplier": _l("Supplier"), "health": _l("Health sector"), "funder": _l("Funder")}
+REASON_LABELS = {
+    "no_common_slot": _l("No common free slot"),
+    "participant_full": _l("A participant is full"),
+    "no_table": _l("No free table"),
+    "too_large": _l("No table seats that many"),
+    "not_reached": _l("Not placed yet"),
+    "not_run": _l("Scheduler not run since accepted"),
+}
+DEADLINE_HELP = _l("In the arena's local time.")
+
+
+class ArenaForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    venue = StringField(_l("Venue"), validators=[Length(max=300)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    timezone = StringField(_l("Time zone"), default="Europe/Oslo", validators=[DataRequired(), Length(max=64)])
+    meeting_minutes = IntegerField(_l("Meeting length (minutes)"), default=20,
+                                   validators=[DataRequired(), NumberRange(5, 240)])
+    sessions = TextAreaField(
+        _l("Sessions"), validators=[DataRequired()],
+        description=_l("One per line, date and times: 2026-03-12 09:00-12:00. Gaps between sessions are breaks."))
+    tables = TextAreaField(_l("Tables or rooms"), validators=[DataRequired()],
+                           description=_l("A number of tables, or one name per line."))
+    three_seat_tables = IntegerField(_l("Tables that seat three"), default=0, validators=[Optional(), NumberRange(0)],
+                                     description=_l("The first tables in the list seat a third person."))
+    registration_deadline = DateTimeLocalField(_l("Registration deadline"), validators=[Optional()],
+                                               description=DEADLINE_HELP)
+    request_deadline = DateTimeLocalField(
+        _l("Deadline for meeting requests"), validators=[Optional()],
+        description=_l("Unanswered requests expire then. In the arena's local time."))
+    max_meetings = IntegerField(_l("Most meetings per participant"), validators=[Optional(), NumberRange(1, 100)])
+    allowed_pairs = MultiCheckboxField(_l("Who may meet whom"), choices=choices(GROUP_PAIRS),
+                                       default=["health-supplier", "funder-supplier", "funder-health"])
+    status = SelectField(_l("Status"), choices=choices(ARENA_STATUSES), default="draft")
+
+
+class RegistrationForm(FlaskForm):
+    profile_id = SelectField(_l("Profile to be matched on"), validate_choice=False,
+                             description=_l("Recommendations come from this profile."))
+    max_meetings = IntegerField(_l("Most meetings I want"), validators=[Optional(), NumberRange(1, 100)])
+
+
+class AvailabilityForm(FlaskForm):
+    slots = MultiCheckboxField(_l("Slots I can attend"), coerce=int, validate_choice=False)
+
+
+class MeetingRequestForm(FlaskForm):
+    recipient_id = IntegerField(validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Length(max=1000)],
+                         description=_l("What you would like to talk about. Only the people in the meeting see it."))
+    third_id = SelectField(_l("Third person (optional)"), validate_choice=False)
+
+
+class ResponseForm(FlaskForm):
+    note = TextAreaField(_l("Reply (optional)"), validators=[Length(max=1000)])
+
+
+class AttendanceForm(FlaskForm):
+    attendance = RadioField(_l("Did the meeting take place?"), validators=[DataRequired()],
+                            choices=choices({"held": _l("Held"), "no_show": _l("No-show")}))
+    outcome = SelectField(_l("Outcome"), validators=[Optional()],
+                          choices=choices([("", _l("— not given —")), *OUTCOME_LABELS.items()]))
+    outcome_note = StringField(_l("Short note"), validators=[Length(max=500)])
+
+
+class MoveForm(FlaskForm):
+    slot_id = SelectField(_l("Slot"), coerce=int, validate_choice=False)
+    table_id = SelectField(_l("Table"), coerce=int, validate_choice=False)
+
+REGISTRATION_LABELS = {"pending": _l("Waiting"), "approved": _l("Approved"), "declined": _l("Declined")}
+ATTENDANCE_LABELS = {"held": _l("Held"), "no_show": _l("No-show")}
+
+
+def pair_label(pair) -> str:
+    return str(GROUP_PAIRS.get("-".join(sorted(pair)), "-".join(pair)))
+
+
+def template_globals() -> dict:
+    """Names the arena templates use for labels and times."""
+    from matchmaker.models.types import utcnow
+    from matchmaker.services.arenas.setup import local_time
+
+    return {
+        "local_time": local_time, "now": utcnow, "pair_label": pair_label,
+        "arena_status_label": lambda code: ARENA_STATUSES.get(code, code),
+        "group_label": lambda code: GROUP_LABELS.get(code, code),
+        "registration_label": lambda code: REGISTRATION_LABELS.get(code, code),
+        "attendance_label": lambda code: ATTENDANCE_LABELS.get(code, code),
+        "outcome_label": lambda code: OUTCOME_LABELS.get(code, code),
+        "outcome_labels": OUTCOME_LABELS,
+    }
