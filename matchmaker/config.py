@@ -54,6 +54,6 @@ def load_config() -> dict:
         "MATCHING_ANN_THRESHOLD": int(os.environ.get("MATCHING_ANN_THRESHOLD", 20_000)),
         "PAGE_SIZE": 20,
         # Seconds the arena scheduler may search when an organiser presses "run".
-        "ARENA_SCHEDULER_SECONDS": 10.0,
+        "ARENA_SCHEDULER_SECONDS": float(os.environ.get("ARENA_SCHEDULER_SECONDS", 10)),
         "API_MAX_PAGE_SIZE": 100,
     }

@@ -427,3 +427,20 @@ def _mutate_one_field(data: dict) -> dict:
         data["meetings"][0]["participants"] = [[0], None]
     data["slots"][0]["start"] = {"when": "soon"}
     return data
+
+
+def test_when_the_lp_runs_out_of_time_the_schedule_is_still_valid_with_a_plain_bound(monkeypatch):
+    """A big arena's LP may not finish within its share of the time limit: the scheduler then
+    starts from a plain greedy schedule and reports the weaker bound (every placeable meeting)."""
+    from matchmaker.scheduling.bound import LpRelaxation
+
+    monkeypatch.setattr(LpRelaxation, "solve", lambda self, seconds=None: None)
+    meetings = [(f"m{i}", [i % 5, 5 + i % 4], 1 + i % 3) for i in range(12)]
+    data = _arena(slots=3, tables=2, people=9, meetings=meetings)
+    arena = load_arena(data)
+    outcome = schedule(arena, time_limit=2)
+    result = outcome.to_json(arena)
+    assert validate_schedule(data, result) == []
+    assert outcome.stats["lp_solved"] is False
+    assert result["bound"] == sum(priority for _, _, priority in meetings)
+    assert result["objective"] == brute_force_best(data)

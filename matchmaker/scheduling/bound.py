@@ -33,9 +33,11 @@ class LpRelaxation:
             solver.Add(solver.Sum(terms) <= limit)
         solver.Maximize(solver.Sum([arena.priority[m] * var for (m, _), var in self.x.items()]))
 
-    def solve(self) -> float | None:
-        """The optimum over the free meetings, commitments so far respected; None if GLOP fails.
-        (The LP is always feasible, all zeros, and bounded; failure would be numerical.)"""
+    def solve(self, seconds: float | None = None) -> float | None:
+        """The optimum over the free meetings, commitments so far respected; None if GLOP fails
+        or runs out of time. (The LP is always feasible, all zeros, and bounded.)"""
+        if seconds is not None:
+            self.solver.SetTimeLimit(max(1, int(seconds * 1000)))
         if self.solver.Solve() != pywraplp.Solver.OPTIMAL:
             return None
         return self.solver.Objective().Value()
@@ -53,16 +55,19 @@ class LpRelaxation:
 class LpBound:
     value: float  # LP optimum including locked meetings
     fractions: dict[tuple[int, int], float]  # (meeting, slot) -> LP value, where positive
-    relaxation: LpRelaxation
+    relaxation: LpRelaxation | None  # None when the LP was not solved in time
 
 
-def lp_bound(problem: Problem) -> LpBound:
+def lp_bound(problem: Problem, seconds: float | None = None) -> LpBound:
+    """The LP bound, or, when GLOP cannot finish within `seconds`, the plain bound: every meeting
+    that has a possible slot placed. A weaker bound, but the schedule still gets its full time."""
+    locked = sum(problem.arena.priority[m] for m in problem.arena.locked)
     relaxation = LpRelaxation(problem)
-    value = relaxation.solve()
+    value = relaxation.solve(seconds)
     if value is None:
-        raise RuntimeError("GLOP did not solve the LP relaxation")
-    return LpBound(value + sum(problem.arena.priority[m] for m in problem.arena.locked), relaxation.values(),
-                   relaxation)
+        plain = sum(problem.arena.priority[m] for m in problem.free_meetings if problem.candidates[m])
+        return LpBound(plain + locked, {}, None)
+    return LpBound(value + locked, relaxation.values(), relaxation)
 
 
 def _shared_limits(problem: Problem, x: dict) -> list[tuple[list, int]]:

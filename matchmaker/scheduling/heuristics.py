@@ -20,6 +20,9 @@ DIVE_BATCH = 0.1  # share of the fractional candidates committed per LP solve
 
 def lp_diving(problem: Problem, lp: LpBound, deadline: float) -> Placement:
     placement = Placement(problem)
+    if lp.relaxation is None:  # the LP ran out of time: a plain greedy start
+        fill(placement)
+        return placement
     values = lp.fractions
     while True:
         for (meeting, slot), value in values.items():
@@ -30,8 +33,8 @@ def lp_diving(problem: Problem, lp: LpBound, deadline: float) -> Placement:
             break
         for meeting, slot in fractional[:math.ceil(DIVE_BATCH * len(fractional))]:
             _commit(placement, lp, meeting, slot)
-        if lp.relaxation.solve() is None:
-            break  # numerical trouble: round what the last solution said
+        if lp.relaxation.solve(deadline - time.monotonic()) is None:
+            break  # out of time or numerical trouble: round what the last solution said
         values = lp.relaxation.values()
     _round(placement, values)
     fill(placement, values)

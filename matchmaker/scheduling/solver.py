@@ -24,6 +24,7 @@ from matchmaker.scheduling.weights import Weights, integer_weights, total
 
 DEFAULT_TIME_LIMIT = 20.0
 DEFAULT_SEED = 0
+LP_SHARE = 0.3  # of the time limit, at most, for the LP bound; past it the plain bound is reported
 DIVE_SHARE = 0.25  # of the time limit, at most, for diving through the LP to the greedy start
 GREEDY_SHARE = 0.1  # of the time limit, at most, for local search on the greedy start
 STALL_SHARE = 0.1  # phase 2 gives up after this share of the time limit (at least 1 s) without progress
@@ -40,8 +41,8 @@ def schedule(arena: Arena, time_limit: float = DEFAULT_TIME_LIMIT, seed: int = D
     began = time.monotonic()
     deadline = began + time_limit * (1 - FINISH_RESERVE)
     problem, weights = build_problem(arena), integer_weights(arena.priority)
-    lp = lp_bound(problem)
-    stats: dict = {"lp_seconds": round(time.monotonic() - began, 2)}
+    lp = lp_bound(problem, LP_SHARE * time_limit)
+    stats: dict = {"lp_seconds": round(time.monotonic() - began, 2), "lp_solved": lp.relaxation is not None}
     start = lp_diving(problem, lp, min(deadline, time.monotonic() + DIVE_SHARE * time_limit))
     stats["dive_seconds"] = round(time.monotonic() - began - stats["lp_seconds"], 2)
     LocalSearch(start, weights.weights).run(min(deadline, time.monotonic() + GREEDY_SHARE * time_limit))
