@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,9 @@ MESSAGES = {
     "meeting_declined": lambda p: _("%(name)s declined your meeting at %(title)s.", **p),
     "meeting_expired": lambda p: _("Your meeting request with %(name)s at %(title)s expired unanswered.", **p),
     "meeting_cancelled": lambda p: _("%(name)s cancelled the meeting at %(title)s.", **p),
-    "schedule_published": lambda p: _("Your agenda for %(title)s is published: %(count)s meetings.", **p),
+    "schedule_published": lambda p: ngettext("Your agenda for %(title)s is published: %(num)d meeting.",
+                                             "Your agenda for %(title)s is published: %(num)d meetings.",
+                                             p["count"], title=p["title"]),
     "meeting_moved": lambda p: _("Your meeting with %(name)s at %(title)s is now at %(when)s, %(table)s.", **p),
     "meeting_removed": lambda p: _("Your meeting with %(name)s at %(title)s was taken out of the schedule.", **p),
 }

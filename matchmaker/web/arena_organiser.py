@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from matchmaker.database import get_session
@@ -72,8 +73,9 @@ def _slot_label(arena, slot) -> str:
 def run(arena_id: int):
     db, arena = get_session(), _organised_arena(arena_id)
     figures = schedule.run_scheduler(db, current_user, arena, current_app.config["ARENA_SCHEDULER_SECONDS"])
-    flash(_("Scheduler placed %(placed)d meetings; %(left)d could not be placed (see the reasons below).",
-            placed=figures["placed"], left=figures["unscheduled"]), "success")
+    flash(ngettext("The scheduler placed %(num)d meeting.", "The scheduler placed %(num)d meetings.", figures["placed"])
+          + " " + ngettext("%(num)d could not be placed; see why below.", "%(num)d could not be placed; see why below.",
+                           figures["unscheduled"]) * bool(figures["unscheduled"]), "success")
     return redirect(url_for("arena_organiser.schedule_grid", arena_id=arena.id))
 
 
@@ -81,7 +83,8 @@ def run(arena_id: int):
 def publish(arena_id: int):
     db, arena = get_session(), _organised_arena(arena_id)
     count = schedule.publish(db, current_user, arena)
-    flash(_("Schedule published: %(count)d new meetings are in the participants' agendas.", count=count), "success")
+    flash(ngettext("Schedule published: %(num)d new meeting is in the participants' agendas.",
+                   "Schedule published: %(num)d new meetings are in the participants' agendas.", count), "success")
     return redirect(url_for("arena_organiser.schedule_grid", arena_id=arena.id))
 
 
