@@ -12,7 +12,7 @@ from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
 from matchmaker.services.arenas import access, agenda, registration, requests, setup
 from matchmaker.services.arenas.recommend import recommendations
-from matchmaker.services.errors import ValidationFailed
+from matchmaker.services.errors import DomainError, ValidationFailed
 from matchmaker.services.profiles import organisation_profiles
 from matchmaker.web.arena_forms import ArenaForm, AvailabilityForm, MeetingRequestForm, RegistrationForm
 from matchmaker.web.forms import choices
@@ -34,7 +34,10 @@ def arena_context() -> dict:
     if arena_id is None or not current_user.is_authenticated:
         return {}
     db = get_session()
-    arena = access.get_arena(db, current_user, arena_id)
+    try:
+        arena = access.get_arena(db, current_user, arena_id)
+    except DomainError:
+        return {}  # an error page about this very arena is being shown
     return {"me": access.registration_of(db, current_user, arena),
             "is_organiser": access.is_organiser(current_user, arena)}
 
