@@ -12,6 +12,7 @@ from matchmaker.models.arenas import (
     MeetingSeat,
     Notification,
 )
+from matchmaker.models.collaborations import Collaboration, CollaborationEvent, CollaborationTerms
 from matchmaker.models.matching import IndexChange, ProfileVector
 from matchmaker.models.profiles import CapabilityProfile, NeedProfile, Profile, ProfileTag
 
@@ -27,6 +28,9 @@ __all__ = [
     "Notification",
     "Base",
     "CapabilityProfile",
+    "Collaboration",
+    "CollaborationEvent",
+    "CollaborationTerms",
     "IndexChange",
     "NeedProfile",
     "Organisation",

@@ -27,8 +27,19 @@ MESSAGES = {
                                              p["count"], title=p["title"]),
     "meeting_moved": lambda p: _("Your meeting with %(name)s at %(title)s is now at %(when)s, %(table)s.", **p),
     "meeting_removed": lambda p: _("Your meeting with %(name)s at %(title)s was taken out of the schedule.", **p),
+    "collaboration_proposed": lambda p: _("%(name)s proposes a test collaboration on \"%(need)s\".", **p),
+    "collaboration_terms": lambda p: _("%(name)s changed the terms of the collaboration on \"%(need)s\".", **p),
+    "collaboration_stage": lambda p: _("The collaboration on \"%(need)s\" is now %(stage)s (%(name)s).",
+                                       **{**p, "stage": _stage_label(p["stage"])}),
+    "collaboration_comment": lambda p: _("%(name)s commented on the collaboration on \"%(need)s\".", **p),
 }
 LIST_LIMIT = 100
+
+
+def _stage_label(stage: str) -> str:
+    from matchmaker.services.collaborations.operations import stage_label
+
+    return stage_label(stage)
 
 
 def notify(session: Session, users: Iterable[User], kind: str, arena_id: int | None = None, **params) -> None:
@@ -44,7 +55,8 @@ def notify_organisers(session: Session, arena: Arena, kind: str, **params) -> No
 
 
 def message(notification: Notification) -> str:
-    params = {name: value for name, value in (notification.params or {}).items() if name != "arena_id"}
+    params = {name: value for name, value in (notification.params or {}).items()
+              if name not in ("arena_id", "collaboration_id")}
     try:
         return MESSAGES[notification.kind](params)
     except (KeyError, TypeError, ValueError):

@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
         arena_organiser,
         arenas,
         auth,
+        collaborations,
         main,
         matching,
         notifications,
@@ -29,7 +30,7 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (main, auth, profiles, matching, account, admin, organisations, arenas, arena_organiser,
-                   notifications):
+                   notifications, collaborations):
         app.register_blueprint(module.bp)
     app.register_error_handler(DomainError, _domain_error_page)
     app.register_error_handler(CSRFError, _csrf_error_page)

@@ -26,6 +26,9 @@ TARGETS = {
 
 
 def link(notification: Notification) -> str | None:
+    collaboration_id = (notification.params or {}).get("collaboration_id")
+    if collaboration_id is not None:
+        return url_for("collaborations.detail", collaboration_id=collaboration_id)
     arena_id = (notification.params or {}).get("arena_id")
     if arena_id is None:
         return None

@@ -14,6 +14,7 @@ from matchmaker.database import get_session
 from matchmaker.services import organisations, permissions
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.browse import ProfileFilters, browse_profiles
+from matchmaker.services.collaborations.operations import published_results
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.web.forms import FORM_BY_KIND, FilterForm, choices
 from matchmaker.web.helpers import form_data, show_errors
@@ -72,9 +73,11 @@ def _page_number() -> int:
 
 @bp.get(f"/{SECTION}/<int:profile_id>")
 def detail(section: str, profile_id: int):
-    profile = profile_service.get_visible_profile(get_session(), current_user, _kind(section), profile_id)
+    db = get_session()
+    profile = profile_service.get_visible_profile(db, current_user, _kind(section), profile_id)
     return render_template("profiles/detail.html", section=section, profile=profile,
-                           can_edit=permissions.can_edit_profile(current_user, profile))
+                           can_edit=permissions.can_edit_profile(current_user, profile),
+                           results=published_results(db, profile))
 
 
 @bp.route(f"/{SECTION}/new", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+"""Test and verification collaborations: proposing, terms, stages, comments, listing, results."""

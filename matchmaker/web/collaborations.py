@@ -1,0 +1,168 @@
+"""Collaboration pages: the list, proposing from a need or a match, the record with its terms,
+history and comments, and the parties' actions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from matchmaker.database import get_session
+from matchmaker.models import Meeting, Profile
+from matchmaker.services import permissions
+from matchmaker.services.collaborations import operations as collab
+from matchmaker.services.collaborations import terms as terms_rules
+from matchmaker.services.errors import NotFound, ValidationFailed
+from matchmaker.services.profiles import organisation_profiles
+from matchmaker.web.collaboration_forms import NoteForm, TermsForm
+from matchmaker.web.forms import choices
+from matchmaker.web.helpers import form_data, show_errors
+
+bp = Blueprint("collaborations", __name__, url_prefix="/collaborations")
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    """Collaborations are for signed-in users only."""
+
+
+@bp.get("")
+def index():
+    db = get_session()
+    return render_template("collaborations/index.html", mine=collab.collaborations_of(db, current_user),
+                           listed=collab.listed_collaborations(db), stage_label=collab.stage_label)
+
+
+def _profile(profile_id: str | None, kind: str) -> Profile | None:
+    if not (profile_id or "").isdigit():
+        return None
+    profile = get_session().get(Profile, int(profile_id))
+    if profile is None or profile.kind != kind:
+        raise NotFound(_("No such profile."))
+    permissions.ensure_can_view_profile(current_user, profile)
+    return profile
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    db = get_session()
+    source = request.form if request.method == "POST" else request.args
+    need = _profile(source.get("need_id") or request.args.get("need"), "need")
+    capability = _profile(source.get("capability_id") or request.args.get("capability"), "capability")
+    form = TermsForm()
+    _profile_choices(form, need, capability)
+    if request.method == "GET" and need is not None:
+        form.process(data=terms_rules.template(need, capability))
+        _profile_choices(form, need, capability)
+    form_errors: list[str] = []
+    if request.method == "POST" and form.validate_on_submit():
+        if need is None:
+            form.need_id.errors = [_("Choose the need.")]
+        else:
+            try:
+                collaboration = collab.propose(db, current_user, need, capability, form_data(form), _meeting(db))
+            except ValidationFailed as error:
+                form_errors = show_errors(form, error)
+            else:
+                flash(_("Proposal sent to %(name)s.", name=_other_party(collaboration).name), "success")
+                return redirect(url_for("collaborations.detail", collaboration_id=collaboration.id))
+    status = 422 if (form.errors or form_errors) else 200
+    return render_template("collaborations/form.html", form=form, need=need, capability=capability,
+                           form_errors=form_errors, collaboration=None), status
+
+
+def _profile_choices(form: TermsForm, need: Profile | None, capability: Profile | None) -> None:
+    """The asking side picks one of its own published profiles; the other side's is given."""
+    own = [p for p in organisation_profiles(get_session(), current_user.organisation_id or -1)
+           if p.status == "published"]
+    form.need_id.choices = choices([(str(need.id), need.title)] if need and need.organisation_id !=
+                                   current_user.organisation_id else
+                                   [(str(p.id), p.title) for p in own if p.kind == "need"])
+    form.capability_id.choices = choices([(str(capability.id), capability.title)] if capability and
+                                         capability.organisation_id != current_user.organisation_id else
+                                         [("", _("— none —"))] + [(str(p.id), p.title) for p in own
+                                                                   if p.kind == "capability"])
+    form.need_id.data = str(need.id) if need else form.need_id.data
+    form.capability_id.data = str(capability.id) if capability else form.capability_id.data
+
+
+def _meeting(db):
+    meeting_id = request.args.get("meeting", type=int)
+    return db.get(Meeting, meeting_id) if meeting_id else None
+
+
+def _other_party(collaboration):
+    return collaboration.department if current_user.organisation_id == collaboration.supplier_id \
+        else collaboration.supplier
+
+
+@bp.get("/<int:collaboration_id>")
+def detail(collaboration_id: int):
+    collaboration = collab.get_visible(get_session(), current_user, collaboration_id)
+    version = request.args.get("version", type=int)
+    shown = next((t for t in collaboration.terms if t.version == version), collaboration.current_terms)
+    return render_template("collaborations/detail.html", collaboration=collaboration, terms=shown,
+                           is_party=collab.is_party(current_user, collaboration), note_form=NoteForm(),
+                           stage_label=collab.stage_label, moves=_moves_for(collaboration), move_label=_move_label)
+
+
+def _move_label(to_stage: str) -> str:
+    return {"accepted": _("Accept the proposal"), "declined": _("Decline"), "testing": _("Start testing"),
+            "verified": _("Mark as verified"), "stopped": _("Stop the collaboration")}[to_stage]
+
+
+def _moves_for(collaboration) -> list[str]:
+    """The stage changes the current user may offer, so the page only shows possible buttons."""
+    moves = []
+    for (start, to), who in collab.MOVES.items():
+        if start != collaboration.stage or not collab.is_party(current_user, collaboration):
+            continue
+        if who == "other" and current_user.organisation_id == collaboration.proposed_by_id:
+            continue
+        if who == "department" and current_user.organisation_id != collaboration.department_id:
+            continue
+        moves.append(to)
+    return moves
+
+
+@bp.route("/<int:collaboration_id>/terms", methods=["GET", "POST"])
+def edit_terms(collaboration_id: int):
+    db = get_session()
+    collaboration = collab.get_visible(db, current_user, collaboration_id)
+    form = TermsForm(obj=None if request.method == "POST" else collaboration.current_terms)
+    form_errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            collab.update_terms(db, current_user, collaboration, form_data(form))
+        except ValidationFailed as error:
+            form_errors = show_errors(form, error)
+        else:
+            flash(_("New terms saved; both sides agree to them again."), "success")
+            return redirect(url_for("collaborations.detail", collaboration_id=collaboration.id))
+    status = 422 if (form.errors or form_errors) else 200
+    return render_template("collaborations/form.html", form=form, collaboration=collaboration,
+                           need=collaboration.need, capability=collaboration.capability,
+                           form_errors=form_errors), status
+
+
+@bp.post("/<int:collaboration_id>/<any(move, agree, comment, listing, result):action>")
+def act(collaboration_id: int, action: str):
+    db = get_session()
+    collaboration = collab.get_visible(db, current_user, collaboration_id)
+    form = request.form
+    if action == "move":
+        collab.move(db, current_user, collaboration, form.get("to", ""), form.get("note", ""))
+        flash(_("The collaboration is now %(stage)s.", stage=collab.stage_label(collaboration.stage)), "success")
+    elif action == "agree":
+        collab.agree(db, current_user, collaboration)
+        flash(_("You agreed to version %(version)d of the terms.", version=collaboration.current_terms.version),
+              "success")
+    elif action == "comment":
+        collab.comment(db, current_user, collaboration, form.get("text", ""))
+    elif action == "listing":
+        collab.set_listing(db, current_user, collaboration, form.get("listed") == "1")
+    else:
+        collab.publish_result(db, current_user, collaboration, form.get("summary", ""))
+        flash(_("The result is published on the need and the capability profile."), "success")
+    return redirect(url_for("collaborations.detail", collaboration_id=collaboration.id))
