@@ -97,3 +97,27 @@ def test_private_unless_both_list_it(client, auth, make, db):
     assert page.status_code == 200
     assert "Our price list is confidential" not in page.get_data(as_text=True)
     assert client.post(f"{url}/move", data={"to": "stopped", "note": "x"}).status_code == 403
+
+
+def test_a_department_of_another_trust_joins_a_need(client, auth, make, db):
+    from matchmaker.models import NeedCoOwner
+
+    trust_a, trust_b = make.organisation("health_trust"), make.organisation("health_trust")
+    owner = make.organisation("clinical_department", parent_id=trust_a.id)
+    sister = make.organisation("clinical_department", parent_id=trust_a.id)
+    other = make.organisation("clinical_department", parent_id=trust_b.id, name="Stroke unit, Trust B")
+    need = make.need(owner, title="Faster stroke imaging")
+    auth.login(make.user(sister))
+    assert client.post(f"/needs/{need.id}/join", data={"site": "Ward 2"}).status_code == 403  # same trust
+    joiner = make.user(other)
+    auth.login(joiner)
+    assert "Join this need" in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert client.post(f"/needs/{need.id}/join", data={"site": ""}).status_code == 422
+    client.post(f"/needs/{need.id}/join", data={"site": "Bergen stroke unit", "patient_volume": "900 a year"})
+    assert client.post(f"/needs/{need.id}/join", data={"site": "Again"}).status_code == 409
+    auth.login(make.user(kind="supplier"))
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "A joint need: 2 trusts, 2 sites" in page and "Bergen stroke unit" in page
+    auth.login(joiner)
+    client.post(f"/needs/{need.id}/leave")
+    assert db.scalars(select(NeedCoOwner).where(NeedCoOwner.need_id == need.id)).all() == []

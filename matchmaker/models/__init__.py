@@ -12,7 +12,12 @@ from matchmaker.models.arenas import (
     MeetingSeat,
     Notification,
 )
-from matchmaker.models.collaborations import Collaboration, CollaborationEvent, CollaborationTerms
+from matchmaker.models.collaborations import (
+    Collaboration,
+    CollaborationEvent,
+    CollaborationTerms,
+    NeedCoOwner,
+)
 from matchmaker.models.matching import IndexChange, ProfileVector
 from matchmaker.models.profiles import CapabilityProfile, NeedProfile, Profile, ProfileTag
 
@@ -32,6 +37,7 @@ __all__ = [
     "CollaborationEvent",
     "CollaborationTerms",
     "IndexChange",
+    "NeedCoOwner",
     "NeedProfile",
     "Organisation",
     "Profile",

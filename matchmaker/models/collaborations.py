@@ -113,3 +113,20 @@ class CollaborationEvent(Base):
     collaboration: Mapped[Collaboration] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship(lazy="joined")
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+
+class NeedCoOwner(Base):
+    """A department of another trust that has joined a need, making it a joint need."""
+
+    __tablename__ = "need_co_owners"
+    __table_args__ = (UniqueConstraint("need_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    site: Mapped[str] = mapped_column(String(300), default="")
+    patient_volume: Mapped[str] = mapped_column(String(300), default="")
+    joined_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")

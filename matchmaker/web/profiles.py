@@ -14,6 +14,7 @@ from matchmaker.database import get_session
 from matchmaker.services import organisations, permissions
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.browse import ProfileFilters, browse_profiles
+from matchmaker.services.collaborations import joint_needs
 from matchmaker.services.collaborations.operations import published_results
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.web.forms import FORM_BY_KIND, FilterForm, choices
@@ -77,7 +78,28 @@ def detail(section: str, profile_id: int):
     profile = profile_service.get_visible_profile(db, current_user, _kind(section), profile_id)
     return render_template("profiles/detail.html", section=section, profile=profile,
                            can_edit=permissions.can_edit_profile(current_user, profile),
-                           results=published_results(db, profile))
+                           results=published_results(db, profile),
+                           co_owners=joint_needs.co_owners(db, profile) if profile.kind == "need" else [],
+                           spans=joint_needs.trusts_and_sites(db, profile) if profile.kind == "need" else (1, 1),
+                           can_join=joint_needs.can_join(current_user, profile))
+
+
+@bp.post("/needs/<int:profile_id>/join")
+def join_need(profile_id: int):
+    db = get_session()
+    need = profile_service.get_visible_profile(db, current_user, "need", profile_id)
+    joint_needs.join(db, current_user, need, request.form.get("site", ""), request.form.get("patient_volume", ""))
+    flash(_("%(name)s now co-owns this need.", name=current_user.organisation.name), "success")
+    return redirect(url_for("profiles.detail", section="needs", profile_id=need.id))
+
+
+@bp.post("/needs/<int:profile_id>/leave")
+def leave_need(profile_id: int):
+    db = get_session()
+    need = profile_service.get_visible_profile(db, current_user, "need", profile_id)
+    joint_needs.leave(db, current_user, need)
+    flash(_("Your organisation no longer co-owns this need."), "success")
+    return redirect(url_for("profiles.detail", section="needs", profile_id=need.id))
 
 
 @bp.route(f"/{SECTION}/new", methods=["GET", "POST"])

@@ -1,0 +1,63 @@
+"""Joint needs: a department of another trust joins a need as co-owner with its own site and
+patient volume, so several trusts run one project instead of the same one in parallel."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.matching.candidates import trust_id
+from matchmaker.models import NeedCoOwner, Organisation, Profile, User
+from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+JOINING_KINDS = ("clinical_department", "health_trust")
+FIELD_LIMIT = 300
+
+
+def trust_of(organisation: Organisation) -> int:
+    return trust_id(organisation.id, organisation.kind, organisation.parent_id)
+
+
+def co_owners(session: Session, need: Profile) -> list[NeedCoOwner]:
+    return list(session.scalars(select(NeedCoOwner).where(NeedCoOwner.need_id == need.id).order_by(NeedCoOwner.id)))
+
+
+def trusts_and_sites(session: Session, need: Profile) -> tuple[int, int]:
+    """How many trusts and sites a need spans, its owner included."""
+    owners = co_owners(session, need)
+    trusts = {trust_of(need.organisation)} | {trust_of(owner.organisation) for owner in owners}
+    return len(trusts), 1 + len(owners)
+
+
+def can_join(user: User | None, need: Profile) -> bool:
+    organisation = user.organisation if user else None
+    return (organisation is not None and organisation.kind in JOINING_KINDS and need.kind == "need"
+            and need.is_public and trust_of(organisation) != trust_of(need.organisation))
+
+
+def join(session: Session, user: User, need: Profile, site: str, patient_volume: str) -> NeedCoOwner:
+    if not can_join(user, need):
+        raise PermissionDenied(_("Departments of other trusts can join a published need."))
+    if session.scalar(select(NeedCoOwner).where(NeedCoOwner.need_id == need.id,
+                                                NeedCoOwner.organisation_id == user.organisation_id)):
+        raise Conflict(_("%(name)s has already joined this need.", name=user.organisation.name))
+    site, patient_volume = (site or "").strip(), (patient_volume or "").strip()
+    if not site or len(site) > FIELD_LIMIT or len(patient_volume) > FIELD_LIMIT:
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               {"site": _("Name the site where you would test (at most %(count)d characters).",
+                                          count=FIELD_LIMIT)})
+    owner = NeedCoOwner(need_id=need.id, organisation_id=user.organisation_id, site=site,
+                        patient_volume=patient_volume, joined_by_id=user.id)
+    session.add(owner)
+    session.flush()
+    return owner
+
+
+def leave(session: Session, user: User, need: Profile) -> None:
+    owner = session.scalar(select(NeedCoOwner).where(NeedCoOwner.need_id == need.id,
+                                                     NeedCoOwner.organisation_id == user.organisation_id))
+    if owner is None:
+        raise NotFound(_("Your organisation has not joined this need."))
+    session.delete(owner)
+    session.flush()
