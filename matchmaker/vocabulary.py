@@ -130,6 +130,56 @@ PROFILE_STATUSES = {
     "archived": _l("Archived"),
 }
 
+# Meeting arenas and collaborations.
+GROUP_PAIRS = {
+    "health-supplier": _l("Suppliers and health-sector staff"),
+    "funder-supplier": _l("Suppliers and funders"),
+    "funder-health": _l("Health-sector staff and funders"),
+    "supplier-supplier": _l("Suppliers with each other"),
+    "health-health": _l("Health-sector staff with each other"),
+    "funder-funder": _l("Funders with each other"),
+}
+ARENA_STATUSES = {
+    "draft": _l("Draft: only organisers see it"),
+    "open": _l("Open: people can register and request meetings"),
+    "closed": _l("Closed: no new registrations or requests"),
+}
+MEETING_OUTCOMES = {
+    "follow_up_planned": _l("Follow-up planned"),
+    "test_collaboration_proposed": _l("Test collaboration proposed"),
+    "funding_discussed": _l("Funding discussed"),
+    "no_fit": _l("No fit for now"),
+    "other": _l("Other"),
+}
+PARTICIPANT_GROUPS = {"supplier": _l("Supplier"), "health": _l("Health sector"), "funder": _l("Funder")}
+UNSCHEDULED_REASONS = {
+    "no_common_slot": _l("No common free slot"),
+    "participant_full": _l("A participant is full"),
+    "no_table": _l("No free table"),
+    "too_large": _l("No table seats that many"),
+    "not_reached": _l("Not placed yet"),
+    "not_run": _l("Scheduler not run since accepted"),
+}
+REGISTRATION_STATUSES = {"pending": _l("Waiting"), "approved": _l("Approved"), "declined": _l("Declined")}
+ATTENDANCE = {"held": _l("Held"), "no_show": _l("No-show")}
+# Meeting request statuses, worded to finish a sentence ("This request is already ...").
+MEETING_STATUSES = {
+    "pending": _l("waiting for an answer"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "expired": _l("expired"),
+    "cancelled": _l("cancelled"),
+}
+COLLABORATION_STAGES = {
+    "proposed": _l("proposed"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "agreement": _l("agreement"),
+    "testing": _l("testing"),
+    "verified": _l("verified"),
+    "stopped": _l("stopped"),
+}
+
 INTERFACE_LOCALES = {"en": "English", "nb": "Norsk bokmål", "sv": "Svenska"}
 
 TRL_RANGE = range(1, 10)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from matchmaker.models import Arena, ArenaParticipant, Meeting, User
 from matchmaker.models.types import utcnow
-from matchmaker.services.arenas import schedule
 
 SECRET = "SECRET-fall-sensor-pilot"  # the note of the meeting between a and x
 PENDING_SECRET = "SECRET-pending-question"  # the note of b's unanswered request to x
@@ -48,7 +47,7 @@ def world(make, db) -> World:
     unpublished = make.meeting(arena, b, z)
     for placed, slot, table in ((meeting, slots[0], tables[0]), (own, slots[1], tables[0]),
                                 (unpublished, slots[1], tables[1])):
-        schedule.place(placed, slot, table)
+        placed.place(slot, table)
     meeting.published_at = own.published_at = utcnow()
     db.commit()
     pending = make.meeting(arena, b, x, status="pending", note=PENDING_SECRET)

@@ -465,10 +465,10 @@ def test_two_organisers_acting_at_once_are_stopped_by_the_unique_keys(make, db, 
     assert schedule.why_not_here(db, first, slot, first_table) is None
     assert schedule.why_not_here(db, second, slot, second_table) is None
 
-    schedule.place(first, slot, first_table)
+    first.place(slot, first_table)
     schedule._flush(db)
     with pytest.raises(Conflict, match="Someone else changed the schedule") as refused, db.begin_nested():
-        schedule.place(second, slot, second_table)
+        second.place(slot, second_table)
         schedule._flush(db)
     assert isinstance(refused.value.__cause__, IntegrityError)
     db.expire_all()

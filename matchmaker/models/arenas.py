@@ -30,13 +30,16 @@ from matchmaker.database import Base
 from matchmaker.models.accounts import Organisation, User
 from matchmaker.models.profiles import Profile
 from matchmaker.models.types import new_external_id, one_of, utcnow
+from matchmaker.vocabulary import (
+    ARENA_STATUSES,
+    ATTENDANCE,
+    MEETING_OUTCOMES,
+    MEETING_STATUSES,
+    PARTICIPANT_GROUPS,
+    REGISTRATION_STATUSES,
+)
 
-ARENA_STATUSES = ("draft", "open", "closed")
-PARTICIPANT_GROUPS = ("supplier", "health", "funder")
-REGISTRATION_STATUSES = ("pending", "approved", "declined")
-MEETING_STATUSES = ("pending", "accepted", "declined", "expired", "cancelled")
-ATTENDANCE = ("held", "no_show")
-OUTCOMES = ("follow_up_planned", "test_collaboration_proposed", "funding_discussed", "no_fit", "other")
+# The stored reasons; the vocabulary also labels "not_run", which is shown but never stored.
 UNSCHEDULED_REASONS = ("no_common_slot", "participant_full", "no_table", "too_large", "not_reached")
 
 
@@ -186,7 +189,7 @@ class Meeting(Base):
         UniqueConstraint("slot_id", "table_id", name="uq_meetings_one_per_table_and_slot"),
         one_of("status", MEETING_STATUSES),
         one_of("attendance", ATTENDANCE),
-        one_of("outcome", OUTCOMES),
+        one_of("outcome", MEETING_OUTCOMES),
         one_of("unscheduled_reason", UNSCHEDULED_REASONS),
         CheckConstraint("(slot_id IS NULL) = (table_id IS NULL)", name="slot_and_table_together"),
         CheckConstraint("slot_id IS NULL OR status = 'accepted'", name="only_accepted_placed"),
@@ -229,6 +232,22 @@ class Meeting(Base):
     @property
     def third(self) -> ArenaParticipant | None:
         return self.seats[2].participant if len(self.seats) > 2 else None
+
+    def place(self, slot: ArenaSlot, table: ArenaTable) -> None:
+        """Puts the meeting at a table in a slot; its seats follow, so the seat key sees it."""
+        self.slot, self.table = slot, table
+        self.slot_id, self.table_id = slot.id, table.id  # now, not at the next flush: checks read them
+        self.unscheduled_reason = None
+        for seat in self.seats:
+            seat.slot_id = slot.id
+
+    def unplace(self) -> None:
+        """Takes the meeting out of the schedule; it is no longer published or locked."""
+        self.slot = self.table = self.published_at = None
+        self.slot_id = self.table_id = None
+        self.locked = False
+        for seat in self.seats:
+            seat.slot_id = None
 
     @property
     def is_fixed(self) -> bool:

@@ -15,15 +15,14 @@ from matchmaker.database import Base
 from matchmaker.models.accounts import Organisation, User
 from matchmaker.models.profiles import Profile
 from matchmaker.models.types import new_external_id, one_of, utcnow
+from matchmaker.vocabulary import COLLABORATION_STAGES, TEST_TYPES
 
-STAGES = ("proposed", "accepted", "declined", "agreement", "testing", "verified", "stopped")
-TEST_TYPES = ("usability_test", "clinical_investigation", "pilot", "health_economic_evaluation")
 EVENT_KINDS = ("created", "stage", "terms", "comment", "listing", "agreed", "result")
 
 
 class Collaboration(Base):
     __tablename__ = "collaborations"
-    __table_args__ = (one_of("stage", STAGES),)
+    __table_args__ = (one_of("stage", COLLABORATION_STAGES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(200), unique=True, default=new_external_id)

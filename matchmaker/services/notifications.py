@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Arena, Notification, User
 from matchmaker.models.types import utcnow
+from matchmaker.vocabulary import COLLABORATION_STAGES, label
 
 MESSAGES = {
     "registration_received": lambda p: _("%(name)s registered for %(title)s.", **p),
@@ -30,16 +31,11 @@ MESSAGES = {
     "collaboration_proposed": lambda p: _("%(name)s proposes a test collaboration on \"%(need)s\".", **p),
     "collaboration_terms": lambda p: _("%(name)s changed the terms of the collaboration on \"%(need)s\".", **p),
     "collaboration_stage": lambda p: _("The collaboration on \"%(need)s\" is now %(stage)s (%(name)s).",
-                                       **{**p, "stage": _stage_label(p["stage"])}),
+                                       **{**p, "stage": label(COLLABORATION_STAGES, p["stage"])}),
     "collaboration_comment": lambda p: _("%(name)s commented on the collaboration on \"%(need)s\".", **p),
 }
 LIST_LIMIT = 100
 
-
-def _stage_label(stage: str) -> str:
-    from matchmaker.services.collaborations.operations import stage_label
-
-    return stage_label(stage)
 
 
 def notify(session: Session, users: Iterable[User], kind: str, arena_id: int | None = None, **params) -> None:

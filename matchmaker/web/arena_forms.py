@@ -7,37 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from matchmaker import vocabulary as v
 from matchmaker.web.forms import MultiCheckboxField, choices
 
-GROUP_PAIRS = {
-    "health-supplier": _l("Suppliers and health-sector staff"),
-    "funder-supplier": _l("Suppliers and funders"),
-    "funder-health": _l("Health-sector staff and funders"),
-    "supplier-supplier": _l("Suppliers with each other"),
-    "health-health": _l("Health-sector staff with each other"),
-    "funder-funder": _l("Funders with each other"),
-}
-ARENA_STATUSES = {
-    "draft": _l("Draft: only organisers see it"),
-    "open": _l("Open: people can register and request meetings"),
-    "closed": _l("Closed: no new registrations or requests"),
-}
-OUTCOME_LABELS = {
-    "follow_up_planned": _l("Follow-up planned"),
-    "test_collaboration_proposed": _l("Test collaboration proposed"),
-    "funding_discussed": _l("Funding discussed"),
-    "no_fit": _l("No fit for now"),
-    "other": _l("Other"),
-}
-GROUP_LABELS = {"supplier": _l("Supplier"), "health": _l("Health sector"), "funder": _l("Funder")}
-REASON_LABELS = {
-    "no_common_slot": _l("No common free slot"),
-    "participant_full": _l("A participant is full"),
-    "no_table": _l("No free table"),
-    "too_large": _l("No table seats that many"),
-    "not_reached": _l("Not placed yet"),
-    "not_run": _l("Scheduler not run since accepted"),
-}
 DEADLINE_HELP = _l("In the arena's local time.")
 
 
@@ -61,9 +33,9 @@ class ArenaForm(FlaskForm):
         _l("Deadline for meeting requests"), validators=[Optional()],
         description=_l("Unanswered requests expire then. In the arena's local time."))
     max_meetings = IntegerField(_l("Most meetings per participant"), validators=[Optional(), NumberRange(1, 100)])
-    allowed_pairs = MultiCheckboxField(_l("Who may meet whom"), choices=choices(GROUP_PAIRS),
+    allowed_pairs = MultiCheckboxField(_l("Who may meet whom"), choices=choices(v.GROUP_PAIRS),
                                        default=["health-supplier", "funder-supplier", "funder-health"])
-    status = SelectField(_l("Status"), choices=choices(ARENA_STATUSES), default="draft")
+    status = SelectField(_l("Status"), choices=choices(v.ARENA_STATUSES), default="draft")
 
 
 class RegistrationForm(FlaskForm):
@@ -89,9 +61,9 @@ class ResponseForm(FlaskForm):
 
 class AttendanceForm(FlaskForm):
     attendance = RadioField(_l("Did the meeting take place?"), validators=[DataRequired()],
-                            choices=choices({"held": _l("Held"), "no_show": _l("No-show")}))
+                            choices=choices(v.ATTENDANCE))
     outcome = SelectField(_l("Outcome"), validators=[Optional()],
-                          choices=choices([("", _l("— not given —")), *OUTCOME_LABELS.items()]))
+                          choices=choices([("", _l("— not given —")), *v.MEETING_OUTCOMES.items()]))
     outcome_note = StringField(_l("Short note"), validators=[Length(max=500)])
 
 
@@ -99,25 +71,14 @@ class MoveForm(FlaskForm):
     slot_id = SelectField(_l("Slot"), coerce=int, validate_choice=False)
     table_id = SelectField(_l("Table"), coerce=int, validate_choice=False)
 
-REGISTRATION_LABELS = {"pending": _l("Waiting"), "approved": _l("Approved"), "declined": _l("Declined")}
-ATTENDANCE_LABELS = {"held": _l("Held"), "no_show": _l("No-show")}
-
 
 def pair_label(pair) -> str:
-    return str(GROUP_PAIRS.get("-".join(sorted(pair)), "-".join(pair)))
+    return str(v.GROUP_PAIRS.get("-".join(sorted(pair)), "-".join(pair)))
 
 
 def template_globals() -> dict:
-    """Names the arena templates use for labels and times."""
+    """Names the arena templates use for times and group pairs."""
     from matchmaker.models.types import utcnow
     from matchmaker.services.arenas.setup import local_time
 
-    return {
-        "local_time": local_time, "now": utcnow, "pair_label": pair_label,
-        "arena_status_label": lambda code: ARENA_STATUSES.get(code, code),
-        "group_label": lambda code: GROUP_LABELS.get(code, code),
-        "registration_label": lambda code: REGISTRATION_LABELS.get(code, code),
-        "attendance_label": lambda code: ATTENDANCE_LABELS.get(code, code),
-        "outcome_label": lambda code: OUTCOME_LABELS.get(code, code),
-        "outcome_labels": OUTCOME_LABELS,
-    }
+    return {"local_time": local_time, "now": utcnow, "pair_label": pair_label}

@@ -12,7 +12,7 @@ from matchmaker.database import get_session
 from matchmaker.models import ArenaParticipant
 from matchmaker.services.arenas import access, agenda, registration, schedule, setup, stats
 from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
-from matchmaker.web.arena_forms import GROUP_LABELS, OUTCOME_LABELS, REASON_LABELS, MoveForm
+from matchmaker.web.arena_forms import MoveForm
 from matchmaker.web.arenas import arena_context
 
 bp = Blueprint("arena_organiser", __name__, url_prefix="/arenas/<int:arena_id>")
@@ -35,7 +35,7 @@ def _organised_arena(arena_id: int):
 def registrations(arena_id: int):
     arena = _organised_arena(arena_id)
     people = registration.registrations(get_session(), current_user, arena)
-    return render_template("arenas/registrations.html", arena=arena, people=people, group_labels=GROUP_LABELS)
+    return render_template("arenas/registrations.html", arena=arena, people=people)
 
 
 @bp.post("/registrations/<int:participant_id>")
@@ -61,7 +61,7 @@ def schedule_grid(arena_id: int):
     selected_id = request.args.get("meeting", type=int)
     selected = access.get_meeting(db, arena, selected_id) if selected_id else None
     return render_template("arenas/schedule.html", arena=arena, grid=layout, form=form, selected=selected,
-                           reason_labels=REASON_LABELS, slot_label=lambda s: _slot_label(arena, s))
+                           slot_label=lambda s: _slot_label(arena, s))
 
 
 def _slot_label(arena, slot) -> str:
@@ -135,5 +135,4 @@ def printable(arena_id: int, layout: str):
 @bp.get("/dashboard")
 def dashboard(arena_id: int):
     db, arena = get_session(), _organised_arena(arena_id)
-    return render_template("arenas/dashboard.html", arena=arena, stats=stats.arena_stats(db, current_user, arena),
-                           group_labels=GROUP_LABELS, reason_labels=REASON_LABELS, outcome_labels=OUTCOME_LABELS)
+    return render_template("arenas/dashboard.html", arena=arena, stats=stats.arena_stats(db, current_user, arena))

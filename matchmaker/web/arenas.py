@@ -12,11 +12,11 @@ from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
 from matchmaker.services.arenas import access, agenda, registration, requests, setup
 from matchmaker.services.arenas.recommend import recommendations
-from matchmaker.services.errors import DomainError, ValidationFailed
+from matchmaker.services.errors import DomainError
 from matchmaker.services.profiles import organisation_profiles
 from matchmaker.web.arena_forms import ArenaForm, AvailabilityForm, MeetingRequestForm, RegistrationForm
 from matchmaker.web.forms import choices
-from matchmaker.web.helpers import form_data, show_errors
+from matchmaker.web.helpers import form_status, optional_id, submit_form
 
 bp = Blueprint("arenas", __name__, url_prefix="/arenas")
 
@@ -101,28 +101,21 @@ def _fill_arena_form(form: ArenaForm, arena) -> None:
 
 
 def _save_arena(form: ArenaForm, arena):
-    form_errors: list[str] = []
-    if form.validate_on_submit():
-        db = get_session()
-        try:
-            if arena is None:
-                arena = setup.create_arena(db, current_user, form_data(form))
-            else:
-                setup.update_arena(db, current_user, arena, form_data(form))
-        except ValidationFailed as error:
-            form_errors = show_errors(form, error)
-        else:
-            flash(_("Arena saved."), "success")
-            return redirect(url_for("arenas.detail", arena_id=arena.id))
-    status = 422 if (form.errors or form_errors) else 200
-    return render_template("arenas/form.html", form=form, arena=arena, form_errors=form_errors), status
+    db = get_session()
+    saved, form_errors = submit_form(form, lambda data: setup.create_arena(db, current_user, data) if arena is None
+                                     else setup.update_arena(db, current_user, arena, data))
+    if saved is not None:
+        flash(_("Arena saved."), "success")
+        return redirect(url_for("arenas.detail", arena_id=saved.id))
+    return render_template("arenas/form.html", form=form, arena=arena, form_errors=form_errors), \
+        form_status(form, form_errors)
 
 
 @bp.post("/<int:arena_id>/register")
 def register(arena_id: int):
     db, arena = get_session(), _arena(arena_id)
     form = _registration_form(None)
-    profile_id = int(form.profile_id.data) if (form.profile_id.data or "").isdigit() else None
+    profile_id = optional_id(form.profile_id.data)
     registration.register(db, current_user, arena, profile_id)
     flash(_("You are registered. The organisers will confirm your place."), "success")
     return redirect(url_for("arenas.detail", arena_id=arena.id))
@@ -136,7 +129,7 @@ def update_registration(arena_id: int):
     if me is None or not form.validate_on_submit():
         flash(_("Please check the registration form."), "error")
         return redirect(url_for("arenas.detail", arena_id=arena.id))
-    profile_id = int(form.profile_id.data) if (form.profile_id.data or "").isdigit() else None
+    profile_id = optional_id(form.profile_id.data)
     registration.update_registration(db, current_user, me, profile_id, form.max_meetings.data)
     flash(_("Registration updated."), "success")
     return redirect(url_for("arenas.detail", arena_id=arena.id))
@@ -189,7 +182,7 @@ def send_request(arena_id: int):
     if not form.validate_on_submit():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
         return redirect(url_for("arenas.people", arena_id=arena.id))
-    third = int(form.third_id.data) if (form.third_id.data or "").isdigit() else None
+    third = optional_id(form.third_id.data)
     meeting = requests.request_meeting(db, get_engine(), current_user, arena, form.recipient_id.data,
                                        form.note.data or "", third)
     if meeting.status == "accepted":
@@ -207,8 +200,7 @@ def my_requests(arena_id: int):
     meetings = requests.meetings_of(db, me)
     return render_template("arenas/requests.html", arena=arena, me=me,
                            incoming=[m for m in meetings if m.recipient_id == me.id and m.status == "pending"],
-                           others=[m for m in meetings if not (m.recipient_id == me.id and m.status == "pending")],
-                           status_label=requests.status_label)
+                           others=[m for m in meetings if not (m.recipient_id == me.id and m.status == "pending")])
 
 
 @bp.post("/<int:arena_id>/meetings/<int:meeting_id>/respond")

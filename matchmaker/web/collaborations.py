@@ -12,11 +12,12 @@ from matchmaker.models import Meeting, Profile
 from matchmaker.services import permissions
 from matchmaker.services.collaborations import operations as collab
 from matchmaker.services.collaborations import terms as terms_rules
-from matchmaker.services.errors import NotFound, ValidationFailed
+from matchmaker.services.errors import NotFound
 from matchmaker.services.profiles import organisation_profiles
+from matchmaker.vocabulary import COLLABORATION_STAGES, label
 from matchmaker.web.collaboration_forms import NoteForm, TermsForm
 from matchmaker.web.forms import choices
-from matchmaker.web.helpers import form_data, show_errors
+from matchmaker.web.helpers import form_status, optional_id, submit_form
 
 bp = Blueprint("collaborations", __name__, url_prefix="/collaborations")
 
@@ -31,13 +32,14 @@ def _require_login():
 def index():
     db = get_session()
     return render_template("collaborations/index.html", mine=collab.collaborations_of(db, current_user),
-                           listed=collab.listed_collaborations(db), stage_label=collab.stage_label)
+                           listed=collab.listed_collaborations(db))
 
 
-def _profile(profile_id: str | None, kind: str) -> Profile | None:
-    if not (profile_id or "").isdigit():
+def _profile(value: str | None, kind: str) -> Profile | None:
+    profile_id = optional_id(value)
+    if profile_id is None:
         return None
-    profile = get_session().get(Profile, int(profile_id))
+    profile = get_session().get(Profile, profile_id)
     if profile is None or profile.kind != kind:
         raise NotFound(_("No such profile."))
     permissions.ensure_can_view_profile(current_user, profile)
@@ -51,40 +53,38 @@ def new():
     need = _profile(source.get("need_id") or request.args.get("need"), "need")
     capability = _profile(source.get("capability_id") or request.args.get("capability"), "capability")
     form = TermsForm()
-    _profile_choices(form, need, capability)
     if request.method == "GET" and need is not None:
         form.process(data=terms_rules.template(need, capability))
-        _profile_choices(form, need, capability)
-    form_errors: list[str] = []
-    if request.method == "POST" and form.validate_on_submit():
-        if need is None:
-            form.need_id.errors = [_("Choose the need.")]
-        else:
-            try:
-                collaboration = collab.propose(db, current_user, need, capability, form_data(form), _meeting(db))
-            except ValidationFailed as error:
-                form_errors = show_errors(form, error)
-            else:
-                flash(_("Proposal sent to %(name)s.", name=_other_party(collaboration).name), "success")
-                return redirect(url_for("collaborations.detail", collaboration_id=collaboration.id))
-    status = 422 if (form.errors or form_errors) else 200
+    _profile_choices(form, need, capability)
+    if need is None and request.method == "POST":
+        form.validate_on_submit()  # so every other field shows its errors too
+        form.need_id.errors = [_("Choose the need.")]
+        collaboration, form_errors = None, []
+    else:
+        collaboration, form_errors = submit_form(
+            form, lambda data: collab.propose(db, current_user, need, capability, data, _meeting(db)))
+    if collaboration is not None:
+        flash(_("Proposal sent to %(name)s.", name=_other_party(collaboration).name), "success")
+        return redirect(url_for("collaborations.detail", collaboration_id=collaboration.id))
     return render_template("collaborations/form.html", form=form, need=need, capability=capability,
-                           form_errors=form_errors, collaboration=None), status
+                           form_errors=form_errors, collaboration=None), form_status(form, form_errors)
 
 
 def _profile_choices(form: TermsForm, need: Profile | None, capability: Profile | None) -> None:
-    """The asking side picks one of its own published profiles; the other side's is given."""
+    """Each side picks one of its own published profiles; the other side's profile is given."""
     own = [p for p in organisation_profiles(get_session(), current_user.organisation_id or -1)
            if p.status == "published"]
-    form.need_id.choices = choices([(str(need.id), need.title)] if need and need.organisation_id !=
-                                   current_user.organisation_id else
-                                   [(str(p.id), p.title) for p in own if p.kind == "need"])
-    form.capability_id.choices = choices([(str(capability.id), capability.title)] if capability and
-                                         capability.organisation_id != current_user.organisation_id else
-                                         [("", _("— none —"))] + [(str(p.id), p.title) for p in own
-                                                                   if p.kind == "capability"])
+    form.need_id.choices = choices(_options(need, [p for p in own if p.kind == "need"]))
+    form.capability_id.choices = choices(_options(capability, [p for p in own if p.kind == "capability"],
+                                                  blank=_("— none —")))
     form.need_id.data = str(need.id) if need else form.need_id.data
     form.capability_id.data = str(capability.id) if capability else form.capability_id.data
+
+
+def _options(given: Profile | None, own: list[Profile], blank: str | None = None) -> list[tuple[str, str]]:
+    if given is not None and given.organisation_id != current_user.organisation_id:
+        return [(str(given.id), given.title)]
+    return ([("", blank)] if blank else []) + [(str(p.id), p.title) for p in own]
 
 
 def _meeting(db):
@@ -104,7 +104,7 @@ def detail(collaboration_id: int):
     shown = next((t for t in collaboration.terms if t.version == version), collaboration.current_terms)
     return render_template("collaborations/detail.html", collaboration=collaboration, terms=shown,
                            is_party=collab.is_party(current_user, collaboration), note_form=NoteForm(),
-                           stage_label=collab.stage_label, moves=_moves_for(collaboration), move_label=_move_label)
+                           moves=_moves_for(collaboration), move_label=_move_label)
 
 
 def _move_label(to_stage: str) -> str:
@@ -131,19 +131,13 @@ def edit_terms(collaboration_id: int):
     db = get_session()
     collaboration = collab.get_visible(db, current_user, collaboration_id)
     form = TermsForm(obj=None if request.method == "POST" else collaboration.current_terms)
-    form_errors: list[str] = []
-    if form.validate_on_submit():
-        try:
-            collab.update_terms(db, current_user, collaboration, form_data(form))
-        except ValidationFailed as error:
-            form_errors = show_errors(form, error)
-        else:
-            flash(_("New terms saved; both sides agree to them again."), "success")
-            return redirect(url_for("collaborations.detail", collaboration_id=collaboration.id))
-    status = 422 if (form.errors or form_errors) else 200
+    terms, form_errors = submit_form(form, lambda data: collab.update_terms(db, current_user, collaboration, data))
+    if terms is not None:
+        flash(_("New terms saved; both sides agree to them again."), "success")
+        return redirect(url_for("collaborations.detail", collaboration_id=collaboration.id))
     return render_template("collaborations/form.html", form=form, collaboration=collaboration,
                            need=collaboration.need, capability=collaboration.capability,
-                           form_errors=form_errors), status
+                           form_errors=form_errors), form_status(form, form_errors)
 
 
 @bp.post("/<int:collaboration_id>/<any(move, agree, comment, listing, result):action>")
@@ -153,7 +147,8 @@ def act(collaboration_id: int, action: str):
     form = request.form
     if action == "move":
         collab.move(db, current_user, collaboration, form.get("to", ""), form.get("note", ""))
-        flash(_("The collaboration is now %(stage)s.", stage=collab.stage_label(collaboration.stage)), "success")
+        stage = label(COLLABORATION_STAGES, collaboration.stage)
+        flash(_("The collaboration is now %(stage)s.", stage=stage), "success")
     elif action == "agree":
         collab.agree(db, current_user, collaboration)
         flash(_("You agreed to version %(version)d of the terms.", version=collaboration.current_terms.version),

@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import request
 from flask_wtf import FlaskForm
 
-from matchmaker.services.errors import DomainError
+from matchmaker.services.errors import DomainError, ValidationFailed
+
+T = TypeVar("T")
 
 
 def form_data(form: FlaskForm) -> dict:
     """A form's values keyed as the services expect, without the CSRF token."""
     return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+
+
+def optional_id(value) -> int | None:
+    """An id from a select or query string, where empty or anything but digits means none."""
+    return int(value) if str(value or "").isdigit() else None
+
+
+def submit_form(form: FlaskForm, save: Callable[[dict], T]) -> tuple[T | None, list[str]]:
+    """Saves a submitted, valid form through a service. Returns what was saved, or None with the
+    errors no field can show (the service's field errors are attached to the fields)."""
+    if not form.validate_on_submit():
+        return None, []
+    try:
+        return save(form_data(form)), []
+    except ValidationFailed as error:
+        return None, show_errors(form, error)
+
+
+def form_status(form: FlaskForm, form_errors: list[str]) -> int:
+    """422 when a form comes back with errors, so clients and tests see the refusal."""
+    return 422 if (form.errors or form_errors) else 200
 
 
 def show_errors(form: FlaskForm, error: DomainError, renames: dict[str, str] | None = None) -> list[str]:

@@ -18,7 +18,7 @@ from matchmaker.services.collaborations import joint_needs
 from matchmaker.services.collaborations.operations import published_results
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.web.forms import FORM_BY_KIND, FilterForm, choices
-from matchmaker.web.helpers import form_data, show_errors
+from matchmaker.web.helpers import form_data, optional_id, show_errors
 
 bp = Blueprint("profiles", __name__)
 
@@ -63,7 +63,7 @@ def filters_from(form, scope: str = "public") -> ProfileFilters:
         care_settings=data.get("care_setting") or [], trl_min=data.get("trl_min"),
         trl_max=data.get("trl_max"), country=data.get("country") or None,
         language=data.get("language") or None,
-        organisation_id=int(organisation) if organisation and organisation.isdigit() else None,
+        organisation_id=optional_id(organisation),
         organisation_kind=data.get("organisation_kind") or None, scope=scope,
     )
 

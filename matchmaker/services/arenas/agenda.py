@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Arena, ArenaParticipant, ArenaSlot, ArenaTable, Meeting, MeetingSeat, User
-from matchmaker.models.arenas import ATTENDANCE, OUTCOMES
 from matchmaker.models.types import utcnow
 from matchmaker.services.arenas.access import ensure_organiser, ensure_party, is_organiser
 from matchmaker.services.arenas.schedule import accepted_meetings, names
 from matchmaker.services.arenas.setup import local_time
 from matchmaker.services.errors import Conflict, ValidationFailed
+from matchmaker.vocabulary import ATTENDANCE, MEETING_OUTCOMES
 
 PRODUCT_ID = "-//matchmaker//arena agenda//EN"
 OUTCOME_NOTE_LIMIT = 500
@@ -140,7 +140,7 @@ def record_attendance(session: Session, user: User, arena: Arena, meeting: Meeti
     errors = {}
     if attendance not in ATTENDANCE:
         errors["attendance"] = _("Choose held or no-show.")
-    if outcome and outcome not in OUTCOMES:
+    if outcome and outcome not in MEETING_OUTCOMES:
         errors["outcome"] = _("Choose one of the listed outcomes.")
     if len(note or "") > OUTCOME_NOTE_LIMIT:
         errors["outcome_note"] = _("At most %(count)d characters.", count=OUTCOME_NOTE_LIMIT)

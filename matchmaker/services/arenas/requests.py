@@ -14,6 +14,7 @@ from matchmaker.services import matching, notifications
 from matchmaker.services.arenas.access import ensure_approved_participant, ensure_party
 from matchmaker.services.arenas.registration import meeting_cap
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from matchmaker.vocabulary import MEETING_STATUSES, label
 
 NOTE_LIMIT = 1000
 OPEN_STATUSES = ("pending", "accepted")
@@ -135,7 +136,7 @@ def respond(session: Session, user: User, meeting: Meeting, accept: bool, note: 
         raise PermissionDenied(_("Only %(name)s can answer this request.", name=meeting.recipient.display_name))
     expire_overdue(session, meeting.arena)
     if meeting.status != "pending":
-        raise Conflict(_("This request is already %(status)s.", status=status_label(meeting.status)))
+        raise Conflict(_("This request is already %(status)s.", status=label(MEETING_STATUSES, meeting.status)))
     if accept:
         for participant in meeting.participants:
             _ensure_below_cap(session, participant)
@@ -153,10 +154,8 @@ def cancel(session: Session, user: User, meeting: Meeting) -> Meeting:
     """Any party may call off a pending or accepted meeting; a scheduled one frees its slot."""
     party = ensure_party(meeting, user)
     if meeting.status not in OPEN_STATUSES:
-        raise Conflict(_("This request is already %(status)s.", status=status_label(meeting.status)))
-    from matchmaker.services.arenas.schedule import unplace
-
-    unplace(meeting)
+        raise Conflict(_("This request is already %(status)s.", status=label(MEETING_STATUSES, meeting.status)))
+    meeting.unplace()
     meeting.status = "cancelled"
     session.flush()
     others = [p.user for p in meeting.participants if p.id != party.id]
@@ -182,7 +181,3 @@ def meetings_of(session: Session, participant: ArenaParticipant) -> list[Meeting
     return list(session.scalars(select(Meeting).join(Meeting.seats).where(
         MeetingSeat.participant_id == participant.id).order_by(Meeting.created_at.desc())).unique())
 
-
-def status_label(status: str) -> str:
-    return {"pending": _("waiting for an answer"), "accepted": _("accepted"), "declined": _("declined"),
-            "expired": _("expired"), "cancelled": _("cancelled")}[status]

@@ -19,6 +19,7 @@ from matchmaker.models.types import utcnow
 from matchmaker.scheduling import result as reasons
 from matchmaker.services import notifications
 from matchmaker.services.arenas.access import ensure_organiser
+from matchmaker.services.arenas.registration import available_slot_ids
 from matchmaker.services.arenas.requests import expire_overdue, priority
 from matchmaker.services.arenas.setup import local_time
 from matchmaker.services.errors import Conflict, ValidationFailed
@@ -44,8 +45,7 @@ def scheduler_input(arena: Arena, meetings: list[Meeting]) -> dict:
     people: dict[int, set[int]] = {}
     for meeting in meetings:
         for participant in meeting.participants:
-            unavailable = set(participant.unavailable_slot_ids or [])
-            people.setdefault(participant.id, {s.id for s in arena.slots if s.id not in unavailable})
+            people.setdefault(participant.id, set(available_slot_ids(participant)))
             if meeting.is_fixed:
                 people[participant.id].add(meeting.slot_id)
     return {
@@ -85,13 +85,13 @@ def _apply(session: Session, arena: Arena, meetings: list[Meeting], placements: 
     """Empties the movable meetings first, so that swaps never collide half-way."""
     movable = [meeting for meeting in meetings if not meeting.is_fixed]
     for meeting in movable:
-        unplace(meeting)
+        meeting.unplace()
     _flush(session)
     slots, tables = {s.id: s for s in arena.slots}, {t.id: t for t in arena.tables}
     for meeting in movable:
         if meeting.id in placements:
             slot_id, table_id = placements[meeting.id]
-            place(meeting, slots[slot_id], tables[table_id])
+            meeting.place(slots[slot_id], tables[table_id])
         meeting.unscheduled_reason = left_out.get(meeting.id)
     _flush(session)
 
@@ -104,22 +104,6 @@ def _flush(session: Session) -> None:
                          "Reload the page and try again.")) from error
 
 
-def place(meeting: Meeting, slot: ArenaSlot, table: ArenaTable) -> None:
-    meeting.slot, meeting.table = slot, table
-    meeting.slot_id, meeting.table_id = slot.id, table.id  # now, not at the next flush: checks read them
-    meeting.unscheduled_reason = None
-    for seat in meeting.seats:
-        seat.slot_id = slot.id
-
-
-def unplace(meeting: Meeting) -> None:
-    meeting.slot = meeting.table = meeting.published_at = None
-    meeting.slot_id = meeting.table_id = None
-    meeting.locked = False
-    for seat in meeting.seats:
-        seat.slot_id = None
-
-
 def move_meeting(session: Session, user: User, arena: Arena, meeting: Meeting, slot_id: int, table_id: int) -> Meeting:
     ensure_organiser(user, arena)
     slot, table = session.get(ArenaSlot, slot_id), session.get(ArenaTable, table_id)
@@ -129,22 +113,13 @@ def move_meeting(session: Session, user: User, arena: Arena, meeting: Meeting, s
     if problem:
         raise Conflict(problem)
     was_published = meeting.published_at is not None
-    if meeting.slot_id is not None:
-        unplace_keep_lock(session, meeting)
-    place(meeting, slot, table)
+    meeting.place(slot, table)  # checked above: the unique keys only stop a concurrent change
     _flush(session)
     if was_published:
         meeting.published_at = utcnow()
         when = local_time(arena, slot.start).strftime("%Y-%m-%d %H:%M")
         _tell_parties(session, meeting, "meeting_moved", when=when, table=table.name)
     return meeting
-
-
-def unplace_keep_lock(session: Session, meeting: Meeting) -> None:
-    locked = meeting.locked
-    unplace(meeting)
-    _flush(session)
-    meeting.locked = locked
 
 
 def why_not_here(session: Session, meeting: Meeting, slot: ArenaSlot, table: ArenaTable) -> str | None:
@@ -207,7 +182,7 @@ def remove_meeting(session: Session, user: User, arena: Arena, meeting: Meeting)
     """Takes a meeting out of the schedule; it stays accepted and can be placed again."""
     ensure_organiser(user, arena)
     was_published = meeting.published_at is not None
-    unplace(meeting)
+    meeting.unplace()
     session.flush()
     if was_published:
         _tell_parties(session, meeting, "meeting_removed")

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Arena, ArenaSession, ArenaSlot, ArenaTable, Meeting, User
-from matchmaker.models.arenas import ARENA_STATUSES, PARTICIPANT_GROUPS, as_utc
+from matchmaker.models.arenas import as_utc
 from matchmaker.services.arenas.access import ensure_can_create_arena, ensure_organiser
 from matchmaker.services.errors import ValidationFailed
+from matchmaker.vocabulary import ARENA_STATUSES, PARTICIPANT_GROUPS
 
 SESSION_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}[:.]\d{2})\s*[-–]\s*(\d{1,2}[:.]\d{2})\s*$")
 MAX_TABLES = 500

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Arena, ArenaParticipant, Meeting, User
-from matchmaker.models.arenas import MEETING_STATUSES, OUTCOMES, PARTICIPANT_GROUPS, UNSCHEDULED_REASONS
+from matchmaker.models.arenas import UNSCHEDULED_REASONS
 from matchmaker.services.arenas.access import ensure_organiser
+from matchmaker.vocabulary import MEETING_OUTCOMES, MEETING_STATUSES, PARTICIPANT_GROUPS
 
 
 @dataclass
@@ -47,7 +48,7 @@ def arena_stats(session: Session, user: User, arena: Arena) -> ArenaStats:
                                          and (m.unscheduled_reason or "not_run") == reason)
                              for reason in (*UNSCHEDULED_REASONS, "not_run")}),
         attendance=Counter(m.attendance or "unmarked" for m in published),
-        outcomes=Counter({outcome: sum(1 for m in published if m.outcome == outcome) for outcome in OUTCOMES}),
+        outcomes=Counter({outcome: sum(1 for m in published if m.outcome == outcome) for outcome in MEETING_OUTCOMES}),
         without_meeting=sum(1 for p in approved if p.id not in seated),
         approved=len(approved),
     )

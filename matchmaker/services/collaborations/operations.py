@@ -12,6 +12,7 @@ from matchmaker.models.types import utcnow
 from matchmaker.services import notifications
 from matchmaker.services.collaborations import terms as terms_rules
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from matchmaker.vocabulary import COLLABORATION_STAGES, label
 
 # (from, to) -> who may make the move: the side that did not propose, either side, or the department.
 MOVES = {
@@ -121,7 +122,7 @@ def move(session: Session, user: User, collaboration: Collaboration, to_stage: s
     who = MOVES.get((collaboration.stage, to_stage))
     if who is None:
         raise Conflict(_("From %(stage)s the collaboration can move to: %(options)s.",
-                         stage=stage_label(collaboration.stage), options=_next_stages(collaboration)))
+                         stage=label(COLLABORATION_STAGES, collaboration.stage), options=_next_stages(collaboration)))
     _check_mover(user, collaboration, who)
     note = (note or "").strip()
     if to_stage in ("stopped", "declined") and not note:
@@ -139,7 +140,7 @@ def _check_mover(user: User, collaboration: Collaboration, who: str) -> None:
 
 
 def _next_stages(collaboration: Collaboration) -> str:
-    options = [stage_label(to) for (start, to) in MOVES if start == collaboration.stage]
+    options = [label(COLLABORATION_STAGES, to) for (start, to) in MOVES if start == collaboration.stage]
     if collaboration.stage == "accepted":
         options.insert(0, _("agreement (when both sides agree to the terms)"))
     return ", ".join(options) or _("nothing: this is a final stage")
@@ -226,8 +227,3 @@ def published_results(session: Session, profile: Profile) -> list[Collaboration]
     return list(session.scalars(select(Collaboration).where(
         column == profile.id, Collaboration.result_published_at.is_not(None))))
 
-
-def stage_label(stage: str) -> str:
-    return {"proposed": _("proposed"), "accepted": _("accepted"), "declined": _("declined"),
-            "agreement": _("agreement"), "testing": _("testing"), "verified": _("verified"),
-            "stopped": _("stopped")}[stage]

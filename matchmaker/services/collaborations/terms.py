@@ -7,8 +7,8 @@ from datetime import date
 from flask_babel import gettext as _
 
 from matchmaker.models import Profile
-from matchmaker.models.collaborations import TEST_TYPES
 from matchmaker.services.errors import ValidationFailed
+from matchmaker.vocabulary import TEST_TYPES
 
 TEXT_FIELDS = ("scope", "site", "supplier_contribution", "department_contribution", "data_access", "ip_terms",
                "cost_terms", "funding_sought")
