@@ -180,6 +180,28 @@ COLLABORATION_STAGES = {
     "stopped": _l("stopped"),
 }
 
+# Funding instruments.
+FUNDING_APPLICANTS = {
+    "health_trust": _l("Health trust or clinical department"),
+    "supplier": _l("Supplier (start-up or SME)"),
+    "consortium": _l("Consortium of trusts and suppliers"),
+}
+FUNDING_PURPOSES = {
+    "pre_project": _l("Pre-project"),
+    "test": _l("Test and verification"),
+    "pilot": _l("Pilot"),
+    "rd_contract": _l("Public R&D contract"),
+}
+# What a user can choose to hear about, and through which channel.
+NOTIFICATION_TOPICS = {
+    "requests": _l("Meeting and collaboration requests"),
+    "answers": _l("Acceptances and declines"),
+    "stages": _l("Collaboration stages, terms and comments"),
+    "schedule": _l("Arena registrations and schedules"),
+    "deadlines": _l("Deadlines (arena requests, funding calls)"),
+    "following": _l("Needs and collaborations you follow"),
+}
+
 INTERFACE_LOCALES = {"en": "English", "nb": "Norsk bokmål", "sv": "Svenska"}
 
 TRL_RANGE = range(1, 10)

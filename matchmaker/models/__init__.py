@@ -2,6 +2,7 @@
 
 from matchmaker.database import Base
 from matchmaker.models.accounts import ApiToken, Organisation, User
+from matchmaker.models.activity import MatchView, NotificationPreference, OutboxEmail
 from matchmaker.models.arenas import (
     Arena,
     ArenaParticipant,
@@ -18,10 +19,17 @@ from matchmaker.models.collaborations import (
     CollaborationTerms,
     NeedCoOwner,
 )
+from matchmaker.models.funding import Follow, FundingInstrument, FundingLink
 from matchmaker.models.matching import IndexChange, ProfileVector
 from matchmaker.models.profiles import CapabilityProfile, NeedProfile, Profile, ProfileTag
 
 __all__ = [
+    "FundingLink",
+    "FundingInstrument",
+    "Follow",
+    "OutboxEmail",
+    "NotificationPreference",
+    "MatchView",
     "ApiToken",
     "Arena",
     "ArenaParticipant",
