@@ -132,8 +132,13 @@ def test_demo_data_loads_and_is_rich_enough(app, db):
     assert count(db, CapabilityProfile) >= 40
     kinds = set(db.scalars(select(Organisation.kind)))
     assert {"funding_agency", "supplier", "clinical_department", "health_trust"} <= kinds
+    from matchmaker.models import Collaboration
+
+    stages = list(db.scalars(select(Collaboration.stage)))
+    assert set(stages) == {"proposed", "accepted", "agreement", "testing", "verified", "stopped", "declined"}
     assert run(app, load_demo).exit_code == 0  # loading again changes nothing
     assert len(list(db.scalars(select(NeedProfile)))) == len(needs)
+    assert len(list(db.scalars(select(Collaboration.stage)))) == len(stages)
 
 
 def test_organisation_named_not_by_id(app, db, tmp_path, make):

@@ -10,7 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 from matchmaker.matching.runtime import get_encoder
 from matchmaker.matching.store import refresh_profiles
 from matchmaker.models import Arena, User
-from tests.factories import PASSWORD
+from tests.browser.steps import sign_in, sign_out
 
 SENSOR = ("A radar sensor next to the bed notices when a frail patient gets up at night and alerts the nurse "
           "on duty before a fall happens.")
@@ -77,21 +77,6 @@ def test_request_accept_schedule_publish_and_agenda(page: Page, live_app, seed, 
     open_arena_page(page, arena, "My agenda")
     expect_agenda_meeting(page, arena, clinician)
     screenshot(page, "6-supplier-agenda")
-
-
-def sign_in(page: Page, user: User) -> None:
-    """Signs in through the login form and lands on the dashboard."""
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name=f"Hello, {user.name}")).to_be_visible()
-
-
-def sign_out(page: Page) -> None:
-    """Signs out with the header's button, so the next person starts afresh."""
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("status")).to_contain_text("You are signed out.")
 
 
 def open_arena_page(page: Page, arena: Arena, menu_item: str) -> None:
