@@ -121,3 +121,30 @@ def test_a_department_of_another_trust_joins_a_need(client, auth, make, db):
     auth.login(joiner)
     client.post(f"/needs/{need.id}/leave")
     assert db.scalars(select(NeedCoOwner).where(NeedCoOwner.need_id == need.id)).all() == []
+
+
+def test_a_held_arena_meeting_leads_to_a_proposal(client, auth, make, db):
+    from datetime import timedelta
+
+    from matchmaker.models.types import utcnow
+
+    arena = make.arena(slots=2, tables=1, day=(utcnow() - timedelta(days=1)).date().isoformat())
+    supplier_user, clinician = make.user(kind="supplier"), make.user(kind="clinical_department")
+    product = make.capability(supplier_user.organisation, title="BedWatch")
+    need = make.need(clinician.organisation, title="Night falls on the geriatric ward")
+    supplier = make.participant(arena, supplier_user, profile=product)
+    department = make.participant(arena, clinician, profile=need)
+    meeting = make.meeting(arena, supplier, department)
+    auth.login(make.user(arena.organiser))
+    client.post(f"/arenas/{arena.id}/schedule/run")
+    client.post(f"/arenas/{arena.id}/schedule/publish")
+    auth.login(supplier_user)
+    agenda = f"/arenas/{arena.id}/agenda"
+    assert "Propose a test collaboration" not in client.get(agenda).get_data(as_text=True)  # not held yet
+    client.post(f"/arenas/{arena.id}/meetings/{meeting.id}/attendance", data={"attendance": "held"})
+    link = f"/collaborations/new?need={need.id}&amp;capability={product.id}&amp;meeting={meeting.id}"
+    assert link in client.get(agenda).get_data(as_text=True)
+    client.post(link.replace("&amp;", "&"), data={"need_id": need.id, "capability_id": product.id,
+                                                   "scope": "Pilot on ward 3", "test_type": "pilot"})
+    collaboration = db.scalar(select(Collaboration).where(Collaboration.need_id == need.id))
+    assert collaboration.meeting_id == meeting.id and collaboration.capability_id == product.id
