@@ -23,7 +23,9 @@ index_cli = AppGroup("index", help="The matching index.")
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, users_cli, profiles_cli, demo_cli, index_cli):
+    from matchmaker.cli_notifications import mail_cli, notifications_cli
+
+    for group in (db_cli, users_cli, profiles_cli, demo_cli, index_cli, mail_cli, notifications_cli):
         app.cli.add_command(group)
 
 

@@ -56,4 +56,13 @@ def load_config() -> dict:
         # Seconds the arena scheduler may search when an organiser presses "run".
         "ARENA_SCHEDULER_SECONDS": float(os.environ.get("ARENA_SCHEDULER_SECONDS", 10)),
         "API_MAX_PAGE_SIZE": 100,
+        # Links in e-mails need the site's public address, e.g. https://matchmaker.example.org
+        "BASE_URL": os.environ.get("BASE_URL", ""),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", 25)),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0").lower() in ("1", "true", "yes"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "matchmaker@localhost"),
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", 5)),
     }

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker import create_app
 from matchmaker.database import make_engine
+from matchmaker.matching.runtime import get_encoder
+from matchmaker.matching.store import refresh_profiles
 from tests import factories
 from tests.databases import BACKENDS, PG_URL, migrated_database
 
@@ -73,6 +75,17 @@ def db(connection) -> Session:
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def index(app, db):
+    """Embeds factory-made profiles, as saving through the services would."""
+    def add(*profiles):
+        with app.app_context():
+            refresh_profiles(db, list(profiles), get_encoder(app))
+        db.commit()
+        return profiles[0] if len(profiles) == 1 else profiles
+    return add
 
 
 @pytest.fixture

@@ -6,22 +6,10 @@ from __future__ import annotations
 import pytest
 
 from matchmaker.matching.runtime import get_encoder, get_engine
-from matchmaker.matching.store import refresh_profiles
 
 FALLS = "Patients fall at night on the geriatric ward when they get up alone to go to the toilet."
 SENSOR = "Radar sensor by the bed detects when a patient gets up at night and alerts the nurse before a fall."
 INVOICE = "Invoice scanning software for accounting departments, with automatic booking of supplier bills."
-
-
-@pytest.fixture
-def index(app, db):
-    """Embeds factory-made profiles, as saving through the services would."""
-    def add(*profiles):
-        with app.app_context():
-            refresh_profiles(db, list(profiles), get_encoder(app))
-        db.commit()
-        return profiles[0] if len(profiles) == 1 else profiles
-    return add
 
 
 @pytest.fixture

@@ -28,7 +28,16 @@ def _authenticate():
     return None
 
 
-from matchmaker.api import matching, openapi, organisations, profiles  # noqa: E402,F401  (routes)
+from matchmaker.api import (  # noqa: E402,F401  (routes)
+    collaborations,
+    funding,
+    indicators,
+    matching,
+    notifications,
+    openapi,
+    organisations,
+    profiles,
+)
 from matchmaker.web.security import csrf  # noqa: E402
 
 # Token-authenticated, never cookie-authenticated, so cross-site requests carry no credentials.

@@ -15,6 +15,7 @@ from matchmaker.matching.runtime import get_engine
 from matchmaker.matching.wording import describe_mismatch
 from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
+from matchmaker.services.activity import record_match_view
 from matchmaker.services.schemas import field_errors
 
 
@@ -51,8 +52,9 @@ def profile_matches(section: str, profile_id: int):
         return error
     db = get_session()
     profile = profile_service.get_visible_profile(db, g.api_user, KIND_BY_SECTION[section], profile_id)
-    return _answer(matching.matches_for_profile(db, get_engine(), g.api_user, profile,
-                                                _profile_filters(query), query.limit))
+    results = matching.matches_for_profile(db, get_engine(), g.api_user, profile, _profile_filters(query), query.limit)
+    record_match_view(db, g.api_user, profile, "matches", channel="api", results=len(results))
+    return _answer(results)
 
 
 @bp.get("/needs/<int:profile_id>/similar")
@@ -62,7 +64,9 @@ def similar_needs(profile_id: int):
         return error
     db = get_session()
     need = profile_service.get_visible_profile(db, g.api_user, "need", profile_id)
-    return _answer(matching.similar_needs(db, get_engine(), g.api_user, need, _profile_filters(query), query.limit))
+    results = matching.similar_needs(db, get_engine(), g.api_user, need, _profile_filters(query), query.limit)
+    record_match_view(db, g.api_user, need, "similar", channel="api", results=len(results))
+    return _answer(results)
 
 
 @bp.post("/match")
@@ -74,6 +78,8 @@ def match_text():
         wanted = TextMatchRequest.model_validate(body)
     except ValidationError as error:
         return error_response(422, "Invalid request.", field_errors(error))
-    results = matching.match_text(get_session(), get_engine(), g.api_user, wanted.text, wanted.kind,
+    db = get_session()
+    results = matching.match_text(db, get_engine(), g.api_user, wanted.text, wanted.kind,
                                   _profile_filters(wanted), wanted.limit)
+    record_match_view(db, g.api_user, None, "search", channel="api", results=len(results))
     return _answer(results)

@@ -8,6 +8,9 @@ from pydantic.json_schema import models_json_schema
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import schemas as out
+from matchmaker.api.collaboration_schemas import COLLABORATION_MODELS
+from matchmaker.api.funding_schemas import FUNDING_MODELS
+from matchmaker.api.indicators import INDICATOR_MODELS, indicator_paths
 from matchmaker.services.schemas import CapabilityInput, NeedInput
 
 REF = "#/components/schemas/{model}"
@@ -85,7 +88,15 @@ def _profile_paths(section: str, model: str, input_model: str) -> dict:
 
 @cache
 def openapi_spec() -> dict:
-    _, schema = models_json_schema([(m, "serialization") for m in MODELS], ref_template=REF)
+    # Imported here: that module builds its paths with this module's helpers.
+    from matchmaker.api.collaborations import collaboration_paths
+    from matchmaker.api.funding import funding_paths
+    from matchmaker.api.notifications import notification_paths
+
+    models = [*MODELS, *COLLABORATION_MODELS]
+    models += INDICATOR_MODELS
+    models += FUNDING_MODELS
+    _, schema = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     paths = {**_profile_paths("needs", "Need", "NeedInput"),
              **_profile_paths("capabilities", "Capability", "CapabilityInput")}
     match_params = [{"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d}
@@ -103,6 +114,10 @@ def openapi_spec() -> dict:
     paths["/organisations/{organisation_id}"] = {"get": {
         "operationId": "get_organisation", "parameters": [_id_parameter("organisation_id")],
         "responses": _responses("200", "Organisation", ("401", "404"))}}
+    paths.update(collaboration_paths())
+    paths.update(indicator_paths())
+    paths.update(notification_paths())
+    paths.update(funding_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "matchmaker API", "version": "1.0.0",

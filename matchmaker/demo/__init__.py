@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.demo.arena import load_demo_arena
 from matchmaker.demo.collaborations import load_demo_collaborations
+from matchmaker.demo.funding import load_demo_funding
 from matchmaker.models import Organisation, User
 from matchmaker.services.accounts import create_user
 from matchmaker.services.transfer import import_lines
@@ -34,5 +35,6 @@ def load_demo_data(session: Session) -> dict:
                 if organisation_id else None
             create_user(session, email, name, DEMO_PASSWORD, organisation, is_admin=organisation_id is None)
     load_demo_arena(session, DEMO_PASSWORD, DEMO_ACCOUNTS["organiser"][2])
+    load_demo_funding(session, DEMO_ACCOUNTS["funder"][2])
     load_demo_collaborations(session)
     return {"password": DEMO_PASSWORD, "accounts": {role: a[0] for role, a in DEMO_ACCOUNTS.items()}}

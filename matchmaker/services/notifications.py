@@ -1,18 +1,39 @@
-"""In-app notifications. Each is stored as a kind with parameters and worded when shown, so
-every reader sees it in their own language."""
+"""Notifications. Each is stored as a kind with parameters and worded when shown, so every
+reader sees it in their own language; each user chooses per topic whether it shows in the app,
+comes by e-mail (worded in their language when queued), or both."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
 
 from matchmaker.models import Arena, Notification, User
 from matchmaker.models.types import utcnow
-from matchmaker.vocabulary import COLLABORATION_STAGES, label
+from matchmaker.services import notification_preferences, outbox
+from matchmaker.vocabulary import COLLABORATION_STAGES, INTERFACE_LOCALES, label
+
+log = logging.getLogger(__name__)
+
+
+def _moment(p: dict) -> str:
+    """A stored ISO time, in the reader's language and the time zone the params name."""
+    moment = datetime.fromisoformat(p["deadline"]).astimezone(ZoneInfo(p.get("timezone") or "UTC"))
+    return format_datetime(moment, "short", tzinfo=moment.tzinfo, locale=get_locale())
+
+
+def _day(p: dict) -> str:
+    return format_date(date.fromisoformat(p["deadline"]), "long", locale=get_locale())
+
 
 MESSAGES = {
     "registration_received": lambda p: _("%(name)s registered for %(title)s.", **p),
@@ -33,16 +54,142 @@ MESSAGES = {
     "collaboration_stage": lambda p: _("The collaboration on \"%(need)s\" is now %(stage)s (%(name)s).",
                                        **{**p, "stage": label(COLLABORATION_STAGES, p["stage"])}),
     "collaboration_comment": lambda p: _("%(name)s commented on the collaboration on \"%(need)s\".", **p),
+    "collaboration_funding": lambda p: _("%(name)s seeks %(title)s for the collaboration on \"%(need)s\".", **p),
+    "followed_change": lambda p: (
+        _("The collaboration on \"%(need)s\" that you follow is now %(stage)s.", need=p["need"],
+          stage=label(COLLABORATION_STAGES, p["stage"])) if p["change"] == "stage"
+        else _("%(name)s proposes a collaboration on \"%(need)s\", which you follow.", **p)
+        if p["change"] == "collaboration"
+        else _("%(name)s joined the need \"%(need)s\", which you follow.", **p)),
+    "meeting_request_deadline": lambda p: ngettext(
+        "%(num)d meeting request at %(title)s waits for your answer; requests close %(when)s.",
+        "%(num)d meeting requests at %(title)s wait for your answer; requests close %(when)s.",
+        p["count"], title=p["title"], when=_moment(p)),
+    "funding_deadline": lambda p: _("The application deadline for %(title)s is %(date)s.",
+                                    title=p["title"], date=_day(p)),
 }
 LIST_LIMIT = 100
 
+# The preference topic (NOTIFICATION_TOPICS) of each kind.
+KIND_TOPICS = {
+    "registration_received": "schedule",
+    "registration_approved": "schedule",
+    "registration_declined": "schedule",
+    "meeting_requested": "requests",
+    "meeting_accepted": "answers",
+    "meeting_declined": "answers",
+    "meeting_expired": "answers",
+    "meeting_cancelled": "answers",
+    "schedule_published": "schedule",
+    "meeting_moved": "schedule",
+    "meeting_removed": "schedule",
+    "collaboration_proposed": "requests",
+    "collaboration_terms": "stages",
+    "collaboration_stage": "stages",
+    "collaboration_comment": "stages",
+    "collaboration_funding": "requests",
+    "followed_change": "following",
+    "meeting_request_deadline": "deadlines",
+    "funding_deadline": "deadlines",
+}
+# Where each arena kind leads; other arena kinds lead to the arena itself.
+ARENA_TARGETS = {
+    "registration_received": "arena_organiser.registrations",
+    "meeting_requested": "arenas.my_requests",
+    "meeting_accepted": "arenas.my_requests",
+    "meeting_declined": "arenas.my_requests",
+    "meeting_expired": "arenas.my_requests",
+    "meeting_cancelled": "arenas.my_requests",
+    "meeting_request_deadline": "arenas.my_requests",
+    "schedule_published": "arenas.my_agenda",
+    "meeting_moved": "arenas.my_agenda",
+    "meeting_removed": "arenas.my_agenda",
+}
+
+
+def topic_of(kind: str) -> str | None:
+    """A kind nobody gave a topic gets the default channels (in the app, no e-mail), so it is
+    neither lost nor e-mailed to someone who never asked for it."""
+    topic = KIND_TOPICS.get(kind)
+    if topic is None:
+        log.warning("notification kind %s has no topic", kind)
+    return topic
 
 
 def notify(session: Session, users: Iterable[User], kind: str, arena_id: int | None = None, **params) -> None:
     if kind not in MESSAGES:
         raise ValueError(f"unknown notification kind {kind}")
     for user in {user.id: user for user in users if user is not None}.values():
-        session.add(Notification(user_id=user.id, kind=kind, params={"arena_id": arena_id, **params}))
+        deliver(session, user, kind, {"arena_id": arena_id, **params})
+
+
+def deliver(session: Session, user: User, kind: str, params: dict) -> bool:
+    """Notifies one user through the channels they chose for the kind's topic. True when it
+    went anywhere. Only adds to the session: callers may be in the middle of a change."""
+    with session.no_autoflush:
+        channels = notification_preferences.channels_for(session, user, topic_of(kind))
+    if channels.in_app:
+        session.add(Notification(user_id=user.id, kind=kind, params=params))
+    if channels.email:
+        _queue_email(session, user, kind, params)
+    return channels.in_app or channels.email
+
+
+def _queue_email(session: Session, user: User, kind: str, params: dict) -> None:
+    with force_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):
+        text = word(kind, params)
+        lines = [_("Hello %(name)s,", name=user.name), "", text]
+        target = absolute_link(kind, params)
+        if target:
+            lines += ["", target]
+        lines += ["", "-- ", _("You get this e-mail because you asked for e-mail about this topic. "
+                               "Choose what you hear about and how: %(url)s",
+                               url=absolute_url(_path("notification_settings.index", {})) or "")]
+    outbox.queue(session, user, kind, text, "\n".join(lines), reference=params.get("ref") or "")
+
+
+def link_target(kind: str, params: dict) -> tuple[str, dict] | None:
+    """The endpoint and values of the page a notification is about, if any."""
+    if params.get("collaboration_id") is not None:
+        return "collaborations.detail", {"collaboration_id": params["collaboration_id"]}
+    if params.get("need_id") is not None:
+        return "profiles.detail", {"section": "needs", "profile_id": params["need_id"]}
+    if params.get("arena_id") is not None:
+        return ARENA_TARGETS.get(kind, "arenas.detail"), {"arena_id": params["arena_id"]}
+    return None
+
+
+def link(notification: Notification) -> str | None:
+    """The page a notification leads to, as a path of this site."""
+    target = link_target(notification.kind, notification.params or {})
+    if target is None:
+        return None
+    return url_for(target[0], **target[1]) if has_request_context() else _path(*target)
+
+
+def absolute_link(kind: str, params: dict) -> str | None:
+    """The page a notification leads to, as a full address where the site knows its own."""
+    target = link_target(kind, params)
+    return absolute_url(_path(*target)) if target else None
+
+
+def _path(endpoint: str, values: dict) -> str | None:
+    """A path built without a request, so the same link comes out of a page and a cron job."""
+    try:
+        return current_app.url_map.bind("localhost").build(endpoint, values)
+    except BuildError:
+        log.warning("no page %s for a notification link", endpoint)
+        return None
+
+
+def absolute_url(path: str | None) -> str | None:
+    """An e-mail needs a full address: BASE_URL, else SERVER_NAME, else the bare path."""
+    if path is None:
+        return None
+    base = current_app.config.get("BASE_URL")
+    if not base and current_app.config.get("SERVER_NAME"):
+        base = f"{current_app.config.get('PREFERRED_URL_SCHEME', 'https')}://{current_app.config['SERVER_NAME']}"
+    return f"{base.rstrip('/')}{path}" if base else path
 
 
 def notify_organisers(session: Session, arena: Arena, kind: str, **params) -> None:
@@ -51,12 +198,16 @@ def notify_organisers(session: Session, arena: Arena, kind: str, **params) -> No
 
 
 def message(notification: Notification) -> str:
-    params = {name: value for name, value in (notification.params or {}).items()
-              if name not in ("arena_id", "collaboration_id")}
+    return word(notification.kind, notification.params or {})
+
+
+def word(kind: str, params: dict) -> str:
+    """The text of a notification in the current language."""
+    params = {name: value for name, value in params.items() if name not in ("arena_id", "collaboration_id")}
     try:
-        return MESSAGES[notification.kind](params)
+        return MESSAGES[kind](params)
     except (KeyError, TypeError, ValueError):
-        return notification.kind  # a message whose wording changed since it was stored
+        return kind  # a message whose wording changed since it was stored
 
 
 def recent(session: Session, user: User) -> list[Notification]:
@@ -69,6 +220,7 @@ def unread_count(session: Session, user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def mark_all_read(session: Session, user: User) -> None:
-    session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-                    .values(read_at=utcnow()))
+def mark_all_read(session: Session, user: User) -> int:
+    result = session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                        Notification.read_at.is_(None)).values(read_at=utcnow()))
+    return result.rowcount

@@ -22,8 +22,11 @@ def register_web(app: Flask) -> None:
         arenas,
         auth,
         collaborations,
+        funding,
+        indicators,
         main,
         matching,
+        notification_settings,
         notifications,
         organisations,
         profiles,
@@ -32,6 +35,9 @@ def register_web(app: Flask) -> None:
     for module in (main, auth, profiles, matching, account, admin, organisations, arenas, arena_organiser,
                    notifications, collaborations):
         app.register_blueprint(module.bp)
+    app.register_blueprint(notification_settings.bp)
+    app.register_blueprint(indicators.bp)
+    app.register_blueprint(funding.bp)
     app.register_error_handler(DomainError, _domain_error_page)
     app.register_error_handler(CSRFError, _csrf_error_page)
     app.register_error_handler(HTTPException, _http_error_page)

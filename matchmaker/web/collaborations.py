@@ -104,26 +104,13 @@ def detail(collaboration_id: int):
     shown = next((t for t in collaboration.terms if t.version == version), collaboration.current_terms)
     return render_template("collaborations/detail.html", collaboration=collaboration, terms=shown,
                            is_party=collab.is_party(current_user, collaboration), note_form=NoteForm(),
-                           moves=_moves_for(collaboration), move_label=_move_label)
+                           can_read_comments=collab.can_read_comments(current_user, collaboration),
+                           moves=collab.allowed_moves(current_user, collaboration), move_label=_move_label)
 
 
 def _move_label(to_stage: str) -> str:
     return {"accepted": _("Accept the proposal"), "declined": _("Decline"), "testing": _("Start testing"),
             "verified": _("Mark as verified"), "stopped": _("Stop the collaboration")}[to_stage]
-
-
-def _moves_for(collaboration) -> list[str]:
-    """The stage changes the current user may offer, so the page only shows possible buttons."""
-    moves = []
-    for (start, to), who in collab.MOVES.items():
-        if start != collaboration.stage or not collab.is_party(current_user, collaboration):
-            continue
-        if who == "other" and current_user.organisation_id == collaboration.proposed_by_id:
-            continue
-        if who == "department" and current_user.organisation_id != collaboration.department_id:
-            continue
-        moves.append(to)
-    return moves
 
 
 @bp.route("/<int:collaboration_id>/terms", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
+from matchmaker.services.activity import record_match_view
 from matchmaker.services.profiles import organisation_profiles
 from matchmaker.web.forms import MatchFilterForm
 from matchmaker.web.profiles import KIND_BY_SECTION, SECTION, filters_from
@@ -29,6 +30,7 @@ def profile_matches(section: str, profile_id: int):
     profile = profile_service.get_visible_profile(db, current_user, KIND_BY_SECTION[section], profile_id)
     form = MatchFilterForm(request.args)
     results = matching.matches_for_profile(db, get_engine(), current_user, profile, filters_from(form), RESULTS)
+    record_match_view(db, current_user, profile, "matches", results=len(results))
     return render_template("matching/results.html", mode="matches", profile=profile, form=form,
                            results=results, own_profiles=_own_profiles(profile.kind))
 
@@ -39,6 +41,7 @@ def similar_needs(profile_id: int):
     need = profile_service.get_visible_profile(db, current_user, "need", profile_id)
     form = MatchFilterForm(request.args)
     results = matching.similar_needs(db, get_engine(), current_user, need, filters_from(form), RESULTS)
+    record_match_view(db, current_user, need, "similar", results=len(results))
     return render_template("matching/results.html", mode="similar", profile=need, form=form,
                            results=results, own_profiles=_own_profiles("need"))
 
@@ -62,6 +65,7 @@ def search():
     if text:
         results = matching.match_text(get_session(), get_engine(), current_user, text, kind, filters_from(form),
                                       RESULTS)
+        record_match_view(get_session(), current_user, None, "search", results=len(results))
     return render_template("matching/search.html", form=form, text=text, kind=kind, results=results)
 
 

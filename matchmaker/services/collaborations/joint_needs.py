@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from matchmaker.matching.candidates import trust_id
 from matchmaker.models import NeedCoOwner, Organisation, Profile, User
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from matchmaker.services.funding import followers
 
 JOINING_KINDS = ("clinical_department", "health_trust")
 FIELD_LIMIT = 300
@@ -51,6 +52,7 @@ def join(session: Session, user: User, need: Profile, site: str, patient_volume:
                         patient_volume=patient_volume, joined_by_id=user.id)
     session.add(owner)
     session.flush()
+    followers.need_changed(session, need, "co_owner", name=user.organisation.name)
     return owner
 
 

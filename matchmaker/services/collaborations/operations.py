@@ -4,7 +4,7 @@ when; stage changes follow a fixed path, and refusals say what is possible inste
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Collaboration, CollaborationEvent, CollaborationTerms, Meeting, Profile, User
@@ -12,6 +12,8 @@ from matchmaker.models.types import utcnow
 from matchmaker.services import notifications
 from matchmaker.services.collaborations import terms as terms_rules
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from matchmaker.services.funding import followers
+from matchmaker.services.funding import links as funding_links
 from matchmaker.vocabulary import COLLABORATION_STAGES, label
 
 # (from, to) -> who may make the move: the side that did not propose, either side, or the department.
@@ -35,7 +37,13 @@ def is_party(user: User | None, collaboration: Collaboration) -> bool:
 
 
 def can_view(user: User | None, collaboration: Collaboration) -> bool:
-    return collaboration.is_listed or is_party(user, collaboration) or bool(user and user.is_admin)
+    return (collaboration.is_listed or is_party(user, collaboration) or bool(user and user.is_admin)
+            or funding_links.agency_can_view(user, collaboration))
+
+
+def can_read_comments(user: User | None, collaboration: Collaboration) -> bool:
+    """Comments stay between the parties even when the collaboration is listed publicly."""
+    return is_party(user, collaboration) or bool(user and user.is_admin)
 
 
 def get_visible(session: Session, user: User | None, collaboration_id: int) -> Collaboration:
@@ -65,6 +73,7 @@ def propose(session: Session, user: User, need: Profile, capability: Profile | N
     session.flush()
     _record(collaboration, user, "created", to_stage="proposed", terms_version=1)
     _tell_other_side(session, user, collaboration, "collaboration_proposed")
+    followers.need_changed(session, need, "collaboration", name=user.organisation.name)
     return collaboration
 
 
@@ -132,11 +141,28 @@ def move(session: Session, user: User, collaboration: Collaboration, to_stage: s
 
 
 def _check_mover(user: User, collaboration: Collaboration, who: str) -> None:
-    if who == "other" and user.organisation_id == collaboration.proposed_by_id:
+    if _may_move(user, collaboration, who):
+        return
+    if who == "other":
         raise PermissionDenied(_("The other side answers a proposal."))
-    if who == "department" and user.organisation_id != collaboration.department_id:
-        raise PermissionDenied(_("%(department)s confirms that the solution is verified.",
-                                 department=collaboration.department.name))
+    raise PermissionDenied(_("%(department)s confirms that the solution is verified.",
+                             department=collaboration.department.name))
+
+
+def _may_move(user: User, collaboration: Collaboration, who: str) -> bool:
+    if who == "other":
+        return user.organisation_id != collaboration.proposed_by_id
+    if who == "department":
+        return user.organisation_id == collaboration.department_id
+    return True
+
+
+def allowed_moves(user: User | None, collaboration: Collaboration) -> list[str]:
+    """The stages the user may move the collaboration to now, so clients only offer possible moves."""
+    if not is_party(user, collaboration):
+        return []
+    return [to for (start, to), who in MOVES.items()
+            if start == collaboration.stage and _may_move(user, collaboration, who)]
 
 
 def _next_stages(collaboration: Collaboration) -> str:
@@ -152,6 +178,7 @@ def _set_stage(session: Session, user: User, collaboration: Collaboration, to_st
     session.flush()
     _record(collaboration, user, "stage", from_stage=from_stage, to_stage=to_stage, text=note)
     _tell_other_side(session, user, collaboration, "collaboration_stage", stage=to_stage)
+    followers.collaboration_changed(session, collaboration, can_view)
 
 
 def comment(session: Session, user: User, collaboration: Collaboration, text: str) -> CollaborationEvent:
@@ -220,6 +247,21 @@ def listed_collaborations(session: Session) -> list[Collaboration]:
     return list(session.scalars(select(Collaboration).where(
         Collaboration.listed_by_supplier.is_(True), Collaboration.listed_by_department.is_(True))
         .order_by(Collaboration.stage_changed_at.desc())))
+
+
+def visible_collaborations(session: Session, user: User, include_listed: bool = False,
+                           stage: str | None = None) -> list[Collaboration]:
+    """The user's organisation's collaborations and, when asked, the publicly listed ones."""
+    shown = [or_(Collaboration.supplier_id == user.organisation_id,
+                 Collaboration.department_id == user.organisation_id)] if user.organisation_id else []
+    if include_listed:
+        shown.append(and_(Collaboration.listed_by_supplier.is_(True), Collaboration.listed_by_department.is_(True)))
+    if not shown:
+        return []
+    query = select(Collaboration).where(or_(*shown))
+    if stage is not None:
+        query = query.where(Collaboration.stage == stage)
+    return list(session.scalars(query.order_by(Collaboration.stage_changed_at.desc(), Collaboration.id.desc())))
 
 
 def published_results(session: Session, profile: Profile) -> list[Collaboration]:

@@ -13,6 +13,7 @@ from matchmaker.vocabulary import TEST_TYPES
 TEXT_FIELDS = ("scope", "site", "supplier_contribution", "department_contribution", "data_access", "ip_terms",
                "cost_terms", "funding_sought")
 TEXT_LIMIT = 5000
+SHORT_LIMITS = {"site": 300}  # stored in a column of that width
 
 
 def template(need: Profile, capability: Profile | None) -> dict:
@@ -44,8 +45,9 @@ def clean(data: dict) -> dict:
     errors: dict[str, str] = {}
     cleaned = {name: (data.get(name) or "").strip() for name in TEXT_FIELDS}
     for name, value in cleaned.items():
-        if len(value) > TEXT_LIMIT:
-            errors[name] = _("At most %(count)d characters.", count=TEXT_LIMIT)
+        limit = SHORT_LIMITS.get(name, TEXT_LIMIT)
+        if len(value) > limit:
+            errors[name] = _("At most %(count)d characters.", count=limit)
     if not cleaned["scope"]:
         errors["scope"] = _("Describe what the collaboration will test.")
     cleaned["test_type"] = data.get("test_type")
