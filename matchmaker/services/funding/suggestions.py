@@ -78,16 +78,11 @@ def _rank(session: Session, engine: MatchingEngine, asking: ranking.Side, subjec
 
 
 def collaboration_side(session: Session, engine: MatchingEngine, collaboration: Collaboration) -> ranking.Side:
-    """The need, the product and the terms together. The profiles' stored vectors are reused and
-    only the short terms text is encoded, so the collaboration page stays fast."""
+    """The need and the product together, from their stored vectors. Nothing is encoded: the
+    encoder costs up to seconds per text on a busy worker, too much for every page view."""
     parts = [profile_side(session, engine, collaboration.need)]
     if collaboration.capability is not None:
         parts.append(profile_side(session, engine, collaboration.capability))
-    terms = collaboration.current_terms
-    text = " ".join(" ".join(filter(None, (terms.scope, terms.funding_sought))).split()) if terms else ""
-    if text:
-        vector = engine.encoder.encode_queries([text])
-        parts.append(ranking.Side(kind="terms", vector=vector[0], passages=[text], passage_vectors=vector, terms={}))
     need = collaboration.need
     return ranking.Side(kind="collaboration", vector=normalise(sum(p.vector for p in parts)),
                         passages=[passage for p in parts for passage in p.passages],
