@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from matchmaker.config import PROJECT_ROOT, load_config
 
@@ -19,10 +21,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     app.config.update(config or {})
     _check_config(app)
+    app.url_map.converters["int"] = DatabaseId
     register_extensions(app)
     register_blueprints(app)
+    register_request_limits(app)
     register_commands(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in every route. An id larger than the database can hold (PostgreSQL's
+    integer) names nothing: 404, rather than an error in the database. (The converter's ``max``
+    would make such a URL "method not allowed" instead.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
+
+
+MAX_ID = 2**31 - 1
 
 
 def _check_config(app: Flask) -> None:
@@ -50,6 +69,14 @@ def register_blueprints(app: Flask) -> None:
 
     register_web(app)
     app.register_blueprint(api_blueprint, url_prefix="/api/v1")
+
+
+def register_request_limits(app: Flask) -> None:
+    """After the blueprints: the rate limits attach to their views."""
+    from matchmaker.web import rate_limits
+
+    rate_limits.trust_proxies(app)
+    rate_limits.register_rate_limits(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
@@ -16,10 +18,13 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_key: str) -> User | None:
+    user_id, _, _digest = session_key.partition(".")
     if not user_id.isdigit():
         return None
-    return get_session().get(User, int(user_id))
+    user = get_session().get(User, int(user_id))
+    # A session from before the last password change no longer matches: sign it out.
+    return user if user is not None and hmac.compare_digest(user.get_id(), session_key) else None
 
 
 def register_login(app: Flask) -> None:

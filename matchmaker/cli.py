@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from matchmaker.database import get_database
-from matchmaker.services import accounts
+from matchmaker.services import accounts, audit
 from matchmaker.services.errors import DomainError
 from matchmaker.services.transfer import ImportFailed, export_records, import_lines
 
@@ -23,8 +23,10 @@ index_cli = AppGroup("index", help="The matching index.")
 
 
 def register_cli(app: Flask) -> None:
+    from matchmaker.cli_backup import add_backup_commands
     from matchmaker.cli_notifications import mail_cli, notifications_cli
 
+    add_backup_commands(db_cli)
     for group in (db_cli, users_cli, profiles_cli, demo_cli, index_cli, mail_cli, notifications_cli):
         app.cli.add_command(group)
 
@@ -49,6 +51,7 @@ def create_user(email: str, name: str, password: str, admin: bool) -> None:
     with get_database().session_scope() as session:
         try:
             user = accounts.create_user(session, email, name, password, is_admin=admin)
+            audit.record(session, None, "user.created", user, email=user.email, admin=admin)
         except DomainError as error:
             _fail(error)
         click.echo(f"Created {user.email}.")
@@ -61,7 +64,10 @@ def create_token(email: str, name: str) -> None:
     """Create a personal API token and print it (it is shown only once)."""
     with get_database().session_scope() as session:
         try:
-            _token, plain = accounts.create_api_token(session, accounts.find_user(session, email), name)
+            user = accounts.find_user(session, email)
+            token, plain = accounts.create_api_token(session, user, name)
+            # The prefix identifies the token; the token itself is never logged.
+            audit.record(session, None, "token.created", user, token_name=token.name, prefix=token.prefix)
         except DomainError as error:
             _fail(error)
     click.echo(plain)

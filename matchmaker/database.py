@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -112,11 +113,26 @@ def _commit_successful_request(response):
     session: Session | None = g.get("db_session")
     if session is None:
         return response
-    if response.status_code < 400:
+    if response.status_code >= 400:
+        _roll_back(session)
+        return response
+    try:
         session.commit()
-    else:
-        session.rollback()
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as error:
+        # The database went away between the view and the commit: nothing was saved, so let the
+        # app's error handlers answer (503 when it is unreachable) rather than send the success.
+        _roll_back(session)
+        return current_app.make_response(current_app.handle_user_exception(error))
     return response
+
+
+def _roll_back(session: Session) -> None:
+    try:
+        session.rollback()
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as error:
+        # A connection that broke mid-request cannot roll back; drop it rather than pool it.
+        log.debug("discarding a broken database connection: %r", error)
+        session.invalidate()
 
 
 def _close_session(exc: BaseException | None) -> None:
@@ -125,5 +141,5 @@ def _close_session(exc: BaseException | None) -> None:
         return
     if exc is not None:
         log.debug("rolling back after %r", exc)
-    session.rollback()
+    _roll_back(session)
     session.close()

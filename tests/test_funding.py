@@ -401,7 +401,7 @@ def test_follow_without_csrf_token_is_refused(client, auth, make, db):
     need = make.need()
     funder = make.user(kind="funding_agency")
     with client.session_transaction() as session:
-        session["_user_id"] = str(funder.id)
+        session["_user_id"] = funder.get_id()
         session["_fresh"] = True
     assert client.post("/funding/follow", data={"need_id": need.id}).status_code == 400
     assert db.scalar(select(Follow).where(Follow.user_id == funder.id)) is None

@@ -178,6 +178,23 @@ def test_unchanged_text_is_not_embedded_again(app, db, make, index):
         assert embed_profiles(db, [need], get_encoder(app)) == 1
 
 
+def test_snapshot_ahead_of_the_change_log_is_ignored(app, db, make, index, tmp_path, falls_world, caplog):
+    """After a restore rewinds the log, a snapshot that claims to have seen more is not trusted."""
+    import json
+
+    from matchmaker.matching.engine import MatchingEngine
+
+    engine = MatchingEngine(get_encoder(app), tmp_path)
+    engine.sync(db)
+    state = engine.save_snapshot() / "state.json"
+    state.write_text(json.dumps({**json.loads(state.read_text()), "last_change": engine.last_change + 1000}))
+    late = index(make.capability(title="Late radar", description=SENSOR))
+    fresh = MatchingEngine(get_encoder(app), tmp_path)
+    fresh.sync(db)
+    assert late.id in fresh.indexes["capability"]
+    assert any("ignoring index snapshot" in record.getMessage() for record in caplog.records)
+
+
 def test_rebuild_command_embeds_and_snapshots(app, db, make, tmp_path):
     from matchmaker.cli import rebuild_index
 

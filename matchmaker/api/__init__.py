@@ -8,6 +8,7 @@ from matchmaker.api.errors import error_response
 from matchmaker.database import get_session
 from matchmaker.services import accounts
 from matchmaker.services.errors import NotAuthenticated
+from matchmaker.services.storable import multidict_problems, unstorable_fields
 
 api_blueprint = Blueprint("api", __name__)
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
@@ -28,6 +29,18 @@ def _authenticate():
     return None
 
 
+@api_blueprint.before_request
+def _refuse_unstorable_text():
+    """Text no database can store (a null character, a lone surrogate) is refused in any field of
+    the body or the query, the same way on every database; see matchmaker.services.storable."""
+    fields = multidict_problems(request.args)
+    if request.is_json:
+        fields.update(unstorable_fields(request.get_json(silent=True)))
+    if fields:
+        return error_response(422, "Text that cannot be stored; see error.fields.", fields)
+    return None
+
+
 from matchmaker.api import (  # noqa: E402,F401  (routes)
     collaborations,
     funding,
@@ -36,6 +49,7 @@ from matchmaker.api import (  # noqa: E402,F401  (routes)
     notifications,
     openapi,
     organisations,
+    privacy,
     profiles,
 )
 from matchmaker.web.security import csrf  # noqa: E402

@@ -3,12 +3,12 @@ generated from these models, so it cannot disagree with the responses."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matchmaker.api.schemas import OrganisationSummary
+from matchmaker.api.schemas import Id, OrganisationSummary, Timestamp
 from matchmaker.models import Collaboration, NeedCoOwner, Profile
 from matchmaker.services.collaborations.joint_needs import FIELD_LIMIT as JOIN_FIELD_LIMIT
 from matchmaker.services.collaborations.operations import COMMENT_LIMIT
@@ -46,8 +46,8 @@ class TermsInput(Request):
 
 
 class ProposeRequest(Request):
-    need_id: int
-    capability_id: int | None = Field(
+    need_id: Id
+    capability_id: Id | None = Field(
         default=None, description="Your capability profile as a supplier; the invited supplier's as a department.")
     terms: TermsInput | None = Field(default=None, description="Left out, the terms start from the template.")
 
@@ -111,7 +111,7 @@ class Terms(BaseModel):
     cost_terms: str
     funding_sought: str
     edited_by: Person | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class CollaborationEvent(BaseModel):
@@ -127,7 +127,7 @@ class CollaborationEvent(BaseModel):
     text: str = Field(description="The reason of a stage change, 'yes' or 'no' for listing, or the result.")
     user: Person | None
     organisation: OrganisationSummary | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class CollaborationComment(BaseModel):
@@ -137,12 +137,12 @@ class CollaborationComment(BaseModel):
     text: str
     user: Person | None
     organisation: OrganisationSummary | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class CollaborationResult(BaseModel):
     summary: str
-    published_at: datetime
+    published_at: Timestamp
 
 
 class CollaborationSummary(BaseModel):
@@ -160,8 +160,8 @@ class CollaborationSummary(BaseModel):
     supplier_agreed_version: int | None
     department_agreed_version: int | None
     result: CollaborationResult | None
-    created_at: datetime
-    stage_changed_at: datetime
+    created_at: Timestamp
+    stage_changed_at: Timestamp
 
 
 class CollaborationDetail(CollaborationSummary):
@@ -183,7 +183,7 @@ class CoOwner(BaseModel):
     organisation: OrganisationSummary
     site: str
     patient_volume: str
-    joined_at: datetime
+    joined_at: Timestamp
 
 
 class JointNeed(BaseModel):

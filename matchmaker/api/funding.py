@@ -99,9 +99,9 @@ def collaboration_instruments(collaboration_id: int):
 
 @bp.post("/collaborations/<int:collaboration_id>/funding")
 def seek_instrument(collaboration_id: int):
-    wanted = _parse(schemas.FundingLinkRequest, json_body())
     db = get_session()
-    collaboration = collab.get_visible(db, g.api_user, collaboration_id)
+    collaboration = collab.get_visible(db, g.api_user, collaboration_id)  # hidden: 404 before the body is read
+    wanted = _parse(schemas.FundingLinkRequest, json_body())
     instrument = instruments.get_visible(db, g.api_user, wanted.instrument_id)
     link = links.seek(db, g.api_user, collaboration, instrument)
     body = {"id": link.id, "collaboration_id": collaboration.id, "instrument": schemas.instrument_json(instrument),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matchmaker.api.schemas import OrganisationSummary, PassagePair
+from matchmaker.api.schemas import Id, OrganisationSummary, PassagePair, Timestamp
 from matchmaker.models import FundingInstrument
 from matchmaker.services.funding.schemas import InstrumentInput
 from matchmaker.vocabulary import FUNDING_PURPOSES
@@ -38,9 +38,9 @@ class Instrument(BaseModel):
     countries: list[str] = Field(description="Empty: any country.")
     requirements: str
     url: str
-    created_at: datetime
-    updated_at: datetime
-    published_at: datetime | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    published_at: Timestamp | None
 
 
 class InstrumentQuery(BaseModel):
@@ -76,9 +76,9 @@ class SuggestionList(BaseModel):
 class FollowRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    need_id: int | None = None
-    collaboration_id: int | None = None
-    instrument_id: int | None = Field(default=None, description="The instrument that made it interesting.")
+    need_id: Id | None = None
+    collaboration_id: Id | None = None
+    instrument_id: Id | None = Field(default=None, description="The instrument that made it interesting.")
 
 
 class FollowOut(BaseModel):
@@ -88,7 +88,7 @@ class FollowOut(BaseModel):
     need_id: int | None
     collaboration_id: int | None
     instrument_id: int | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class FollowList(BaseModel):
@@ -98,7 +98,7 @@ class FollowList(BaseModel):
 class FundingLinkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instrument_id: int
+    instrument_id: Id
 
 
 class FundingLinkOut(BaseModel):
@@ -107,7 +107,7 @@ class FundingLinkOut(BaseModel):
     id: int
     collaboration_id: int
     instrument: Instrument
-    created_at: datetime
+    created_at: Timestamp
 
 
 FUNDING_MODELS = [Instrument, InstrumentList, InstrumentInput, SuggestionList, FollowRequest, FollowOut, FollowList,

@@ -92,6 +92,7 @@ def openapi_spec() -> dict:
     from matchmaker.api.collaborations import collaboration_paths
     from matchmaker.api.funding import funding_paths
     from matchmaker.api.notifications import notification_paths
+    from matchmaker.api.privacy import privacy_paths
 
     models = [*MODELS, *COLLABORATION_MODELS]
     models += INDICATOR_MODELS
@@ -118,6 +119,7 @@ def openapi_spec() -> dict:
     paths.update(indicator_paths())
     paths.update(notification_paths())
     paths.update(funding_paths())
+    paths.update(privacy_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "matchmaker API", "version": "1.0.0",

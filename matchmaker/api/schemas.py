@@ -6,9 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from matchmaker import MAX_ID
+from matchmaker.models.arenas import as_utc
 from matchmaker.services.schemas import CapabilityInput, NeedInput
+
+# SQLite hands back naive datetimes; every stored time is UTC, and the document promises date-times
+# with an offset (RFC 3339), so each one is made explicit before it is answered.
+Timestamp = Annotated[datetime, AfterValidator(as_utc)]
+# An id sent in a body or a query: one the database can hold, like the ids in URLs.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class OrganisationSummary(BaseModel):
@@ -38,9 +46,9 @@ class ProfileMeta(BaseModel):
     kind: str
     external_id: str | None
     organisation: OrganisationSummary
-    created_at: datetime
-    updated_at: datetime
-    published_at: datetime | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    published_at: Timestamp | None
 
 
 class Need(ProfileMeta, NeedInput):
@@ -97,7 +105,7 @@ class ListQuery(FacetQuery):
     """Query parameters of the list endpoints."""
 
     q: Annotated[str, Field(max_length=200)] = ""
-    organisation: int | None = None
+    organisation: Id | None = None
     mine: bool = False
     page: Annotated[int, Field(ge=1)] = 1
     per_page: Annotated[int, Field(ge=1, le=100)] = 20

@@ -84,11 +84,18 @@ class MatchingEngine:
                 self.indexes[kind].add([profile_id], np.frombuffer(blob, dtype=np.float32)[None, :])
 
     def _load(self, session: Session) -> None:
-        if not (self.snapshot_dir and self._load_snapshot()):
+        if not (self.snapshot_dir and self._load_snapshot(session)):
             self._build(session)
             if self.snapshot_dir and sum(map(len, self.indexes.values())) >= self.ann_threshold:
-                self.save_snapshot()
+                self._try_save_snapshot()
         self._loaded = True
+
+    def _try_save_snapshot(self) -> None:
+        # The index is built and serves; a full disk or read-only folder must not fail the request.
+        try:
+            self.save_snapshot()
+        except OSError as error:
+            log.warning("could not write the index snapshot (%s); the next start builds again", error)
 
     def _build(self, session: Session) -> None:
         """Fill the indexes from stored vectors. The change log position is read first, so
@@ -127,16 +134,27 @@ class MatchingEngine:
             shutil.rmtree(old, ignore_errors=True)
             return target
 
-    def _load_snapshot(self) -> bool:
+    def _load_snapshot(self, session: Session) -> bool:
         path = self._snapshot_path()
-        if not (path / "state.json").exists():
-            return False
         try:
-            state = json.loads((path / "state.json").read_text())
+            if not (path / "state.json").exists():
+                log.warning("no index snapshot in %s; building the index from the database "
+                            "(`index rebuild` writes one)", path)
+                return False
+            last_change = int(json.loads((path / "state.json").read_text())["last_change"])
             indexes = {kind: VectorIndex.load(path / kind, ann_threshold=self.ann_threshold) for kind in KINDS}
-        except (OSError, ValueError, RuntimeError) as error:
+        # A snapshot is only a cache: whatever is wrong with it (cut short, hand-edited, from an
+        # older version), the stored vectors can rebuild it.
+        except (OSError, ValueError, RuntimeError, KeyError, TypeError, EOFError) as error:
             log.warning("ignoring unreadable index snapshot %s (%s); rebuilding from the database", path, error)
             return False
-        self.indexes, self.last_change = indexes, int(state["last_change"])
+        # A snapshot ahead of the change log was made from another database (or before a restore
+        # rewound the log); trusting it would skip the changes it claims to have seen.
+        newest = session.scalar(select(func.max(IndexChange.id))) or 0
+        if last_change > newest:
+            log.warning("ignoring index snapshot %s: it has seen change %d, the database only %d; rebuilding",
+                        path, last_change, newest)
+            return False
+        self.indexes, self.last_change = indexes, last_change
         log.info("matching index loaded from snapshot: %s", self.sizes())
         return True

@@ -13,6 +13,7 @@ from matchmaker.models.arenas import (
     MeetingSeat,
     Notification,
 )
+from matchmaker.models.audit import AuditEntry
 from matchmaker.models.collaborations import (
     Collaboration,
     CollaborationEvent,
@@ -31,6 +32,7 @@ __all__ = [
     "NotificationPreference",
     "MatchView",
     "ApiToken",
+    "AuditEntry",
     "Arena",
     "ArenaParticipant",
     "ArenaSession",

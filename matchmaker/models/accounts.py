@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -82,6 +83,12 @@ class User(UserMixin, Base):
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.created_at"
     )
+
+    def get_id(self) -> str:
+        """The session key: the id plus a digest of the password hash, so changing or resetting the
+        password signs out every other session and "keep me signed in" cookie."""
+        digest = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        return f"{self.id}.{digest}"
 
     @property
     def role(self) -> str:

@@ -84,6 +84,14 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     session.flush()
 
 
+def set_password(session: Session, user: User, new: str) -> None:
+    """A new password without the current one, for someone who proved otherwise who they are
+    (a password-reset link). The same rules as registration and change_password."""
+    _check_password(new)
+    user.password_hash = generate_password_hash(new)
+    session.flush()
+
+
 def set_preferences(session: Session, user: User, locale: str | None, timezone: str | None) -> None:
     errors = {}
     if locale and locale not in INTERFACE_LOCALES:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from matchmaker.matching.store import record_changes
 from matchmaker.models import Organisation, Profile, User
 from matchmaker.models.types import utcnow
-from matchmaker.services import permissions
+from matchmaker.services import audit, permissions
 from matchmaker.services.errors import NotFound, ValidationFailed
 from matchmaker.vocabulary import COMPANY_SIZES, COUNTRIES, ORGANISATION_KINDS, PARENT_KINDS
 
@@ -34,12 +34,26 @@ def validate_organisation(session: Session, data: dict[str, Any]) -> dict[str, A
         errors["size"] = _("Choose a size from the list.")
     if data.get("website") and not str(data["website"]).startswith(("https://", "http://")):
         errors["website"] = _("Give the full address, starting with https://.")
-    if data.get("founded") and not 1800 <= int(data["founded"]) <= utcnow().year:
+    for field, limit in TEXT_LIMITS.items():  # forms check these too; imports only here
+        if len(str(data.get(field) or "")) > limit:
+            errors.setdefault(field, _("At most %(count)d characters.", count=limit))
+    if data.get("founded") and not _year(data["founded"]):
         errors["founded"] = _("Give the year it was founded.")
     parent = _valid_parent(session, kind, data.get("parent_id"), errors)
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors)
     return {**data, "name": name, "parent": parent, "country": data.get("country") or "NO"}
+
+
+TEXT_LIMITS = {"org_number": 40, "website": 300}  # the widths of their columns
+
+
+def _year(value: Any) -> bool:
+    """Whether a founding year is a whole number from 1800 to this year."""
+    try:
+        return 1800 <= int(value) <= utcnow().year
+    except (TypeError, ValueError):
+        return False
 
 
 def _valid_parent(session: Session, kind: str | None, parent_id: int | None, errors: dict) -> Organisation | None:
@@ -93,6 +107,7 @@ def approve_organisation(session: Session, admin: User, organisation: Organisati
         # Its published profiles become public: every worker's index must learn of them.
         record_changes(session, session.scalars(select(Profile.id).where(Profile.organisation_id == organisation.id)))
         log.info("admin %s approved organisation %s", admin.id, organisation.id)
+        audit.record(session, admin, "organisation.approved", organisation, name=organisation.name)
     return organisation
 
 

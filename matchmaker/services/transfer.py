@@ -26,10 +26,12 @@ from matchmaker.services.organisations import validate_organisation
 from matchmaker.services.profiles import MODEL_BY_KIND, apply_input, profile_fields
 from matchmaker.services.records import RecordError
 from matchmaker.services.schemas import validate_profile
+from matchmaker.services.storable import unstorable_fields
 
 log = logging.getLogger(__name__)
 
 RECORD_KINDS = ("organisation", "need", "capability")
+EXTERNAL_ID_LIMIT = 200  # the width of the external_id and name columns
 # Profiles whose record names no organisation are filed under one of these.
 UNASSIGNED = {"need": ("import-unassigned-needs", "Unassigned needs (import)", "clinical_department"),
               "capability": ("import-unassigned-suppliers", "Unassigned suppliers (import)", "supplier")}
@@ -78,6 +80,10 @@ def parse_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Li
             record = json.loads(line)
         except json.JSONDecodeError as error:
             yield number, LineProblem(number, f"not valid JSON ({error.msg} at column {error.colno})")
+            continue
+        unstorable = unstorable_fields(record) if isinstance(record, dict) else {}
+        if unstorable:
+            yield number, LineProblem(number, "; ".join(f"{name}: {problem}" for name, problem in unstorable.items()))
             continue
         yield number, record if isinstance(record, dict) else LineProblem(number, "not a JSON object")
 
@@ -141,6 +147,8 @@ def _check_record(session: Session, number: int, record: dict, report: ImportRep
     if not isinstance(external_id, str | int) or str(external_id).strip() == "":
         raise RecordError("id is missing: every record needs a stable id so re-imports update it")
     external_id = str(external_id).strip()
+    if len(external_id) > EXTERNAL_ID_LIMIT:
+        raise RecordError(f"id: at most {EXTERNAL_ID_LIMIT} characters")
     if kind == "organisation":
         data = records.organisation_input(record)
         validate_organisation(session, {k: val for k, val in data.items() if k != "extra"})
@@ -150,7 +158,11 @@ def _check_record(session: Session, number: int, record: dict, report: ImportRep
     data, extra = records.profile_input(kind, record, warnings)
     validate_profile(kind, data)
     report.warnings.extend(LineProblem(number, warning) for warning in warnings)
-    return Checked(number, kind, external_id, data, extra, organisation_ref=_ref(record.get("organisation")))
+    organisation_ref = _ref(record.get("organisation"))
+    if organisation_ref and len(organisation_ref) > EXTERNAL_ID_LIMIT:
+        # an unknown one becomes a new organisation with this as its id and name
+        raise RecordError(f"organisation: at most {EXTERNAL_ID_LIMIT} characters")
+    return Checked(number, kind, external_id, data, extra, organisation_ref=organisation_ref)
 
 
 def _ref(value: Any) -> str | None:
@@ -232,6 +244,11 @@ def _owner(session: Session, item: Checked, organisations: dict[str, Organisatio
         ext_id, name, kind = item.organisation_ref, item.organisation_ref, UNASSIGNED[item.kind][2]
     else:
         ext_id, name, kind = UNASSIGNED[item.kind]
+        # made by an earlier import, or by an earlier record of this one
+        found = organisations.get(ext_id) or session.scalar(select(Organisation).where(
+            Organisation.external_id == ext_id))
+        if found:
+            return found
     organisation = Organisation(external_id=ext_id, name=name[:200], kind=kind, country="NO",
                                 approved_at=utcnow(), extra={})
     session.add(organisation)

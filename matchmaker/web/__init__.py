@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from matchmaker import vocabulary
 from matchmaker.matching import wording
 from matchmaker.services.errors import DomainError
+from matchmaker.web.unavailable import register_unavailable
 
 
 def register_web(app: Flask) -> None:
@@ -24,6 +25,7 @@ def register_web(app: Flask) -> None:
         collaborations,
         funding,
         indicators,
+        input_guard,
         main,
         matching,
         notification_settings,
@@ -38,9 +40,18 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(notification_settings.bp)
     app.register_blueprint(indicators.bp)
     app.register_blueprint(funding.bp)
+    from matchmaker.web import password_reset
+
+    app.register_blueprint(password_reset.bp)
+    from matchmaker.web import audit_log, privacy
+
+    app.register_blueprint(privacy.bp)
+    app.register_blueprint(audit_log.bp)
+    app.before_request(input_guard.refuse_unstorable_input)
     app.register_error_handler(DomainError, _domain_error_page)
     app.register_error_handler(CSRFError, _csrf_error_page)
     app.register_error_handler(HTTPException, _http_error_page)
+    register_unavailable(app)
     # Globals rather than a context processor, so imported macros see them too.
     app.jinja_env.globals.update(vocabulary=vocabulary, label=vocabulary.label, get_locale=get_locale,
                                  describe_mismatch=wording.describe_mismatch, strength_label=wording.strength_label,
@@ -57,7 +68,8 @@ def _domain_error_page(error: DomainError):
         from matchmaker.api.errors import domain_error_response
 
         return domain_error_response(error)
-    return render_template("errors/error.html", status=error.status, message=error.message), error.status
+    return render_template("errors/error.html", status=error.status, message=error.message,
+                           field_errors=error.field_errors), error.status
 
 
 def _csrf_error_page(error: CSRFError):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from matchmaker.database import get_session
 from matchmaker.i18n import DEFAULT_TIMEZONE
@@ -70,6 +70,8 @@ def password():
         except ValidationFailed as error:
             show_errors(form, error, {"password": "new_password"})
             return _page(422, password=form)
+        # The new password signs out every other session; this one is renewed to stay signed in.
+        login_user(current_user._get_current_object(), remember=session.get("_remember") == "set")
         flash(_("Your password is changed."), "success")
         return redirect(url_for("account.index"))
     return _page(422, password=form)

@@ -72,7 +72,11 @@ def _slot_label(arena, slot) -> str:
 @bp.post("/schedule/run")
 def run(arena_id: int):
     db, arena = get_session(), _organised_arena(arena_id)
-    figures = schedule.run_scheduler(db, current_user, arena, current_app.config["ARENA_SCHEDULER_SECONDS"])
+    try:
+        figures = schedule.run_scheduler(db, current_user, arena, current_app.config["ARENA_SCHEDULER_SECONDS"])
+    except Conflict:
+        db.rollback()  # a meeting changed while the scheduler ran: nothing of this run is kept
+        raise
     flash(ngettext("The scheduler placed %(num)d meeting.", "The scheduler placed %(num)d meetings.", figures["placed"])
           + " " + ngettext("%(num)d could not be placed; see why below.", "%(num)d could not be placed; see why below.",
                            figures["unscheduled"]) * bool(figures["unscheduled"]), "success")

@@ -12,7 +12,7 @@ from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
 from matchmaker.services.arenas import access, agenda, registration, requests, setup
 from matchmaker.services.arenas.recommend import recommendations
-from matchmaker.services.errors import DomainError
+from matchmaker.services.errors import DomainError, ValidationFailed
 from matchmaker.services.profiles import organisation_profiles
 from matchmaker.web.arena_forms import ArenaForm, AvailabilityForm, MeetingRequestForm, RegistrationForm
 from matchmaker.web.forms import choices
@@ -180,8 +180,8 @@ def send_request(arena_id: int):
     db, arena = get_session(), _arena(arena_id)
     form = MeetingRequestForm()
     if not form.validate_on_submit():
-        flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
-        return redirect(url_for("arenas.people", arena_id=arena.id))
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               {name: " ".join(errors) for name, errors in form.errors.items()})
     third = optional_id(form.third_id.data)
     meeting = requests.request_meeting(db, get_engine(), current_user, arena, form.recipient_id.data,
                                        form.note.data or "", third)

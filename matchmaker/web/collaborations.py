@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from matchmaker.database import get_session
 from matchmaker.models import Meeting, Profile
 from matchmaker.services import permissions
+from matchmaker.services.arenas import access as arena_access
 from matchmaker.services.collaborations import operations as collab
 from matchmaker.services.collaborations import terms as terms_rules
 from matchmaker.services.errors import NotFound
@@ -88,8 +89,15 @@ def _options(given: Profile | None, own: list[Profile], blank: str | None = None
 
 
 def _meeting(db):
+    """The arena meeting the proposal comes from: only one the proposer sat in."""
     meeting_id = request.args.get("meeting", type=int)
-    return db.get(Meeting, meeting_id) if meeting_id else None
+    if not meeting_id:
+        return None
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(_("No such meeting."))
+    arena_access.ensure_party(meeting, current_user)
+    return meeting
 
 
 def _other_party(collaboration):

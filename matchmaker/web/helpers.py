@@ -21,7 +21,8 @@ def form_data(form: FlaskForm) -> dict:
 
 def optional_id(value) -> int | None:
     """An id from a select or query string, where empty or anything but digits means none."""
-    return int(value) if str(value or "").isdigit() else None
+    # isdecimal, not isdigit: int() cannot read digits such as "²"
+    return int(value) if str(value or "").isdecimal() else None
 
 
 def submit_form(form: FlaskForm, save: Callable[[dict], T]) -> tuple[T | None, list[str]]:

@@ -97,11 +97,13 @@ def _apply(session: Session, arena: Arena, meetings: list[Meeting], placements: 
 
 
 def _flush(session: Session) -> None:
+    # Worded before flushing: a failed flush expires everything, the signed-in user's language too,
+    # and the session loads nothing more until the caller rolls back.
+    message = _("Someone else changed the schedule at the same moment. Reload the page and try again.")
     try:
         session.flush()
     except IntegrityError as error:
-        raise Conflict(_("Someone else changed the schedule at the same moment. "
-                         "Reload the page and try again.")) from error
+        raise Conflict(message) from error
 
 
 def move_meeting(session: Session, user: User, arena: Arena, meeting: Meeting, slot_id: int, table_id: int) -> Meeting:

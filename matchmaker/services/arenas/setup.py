@@ -162,11 +162,17 @@ def _sessions(text: str, errors: dict) -> list[SessionSpec]:
     return sessions
 
 
+TABLE_NAME_LIMIT = 100  # the width of the column
+
+
 def _tables(text: str, three_seat, errors: dict) -> list[tuple[str, int]]:
     text = text.strip()
-    names = [f"{_('Table')} {n}" for n in range(1, int(text) + 1)] if text.isdigit() and int(text) <= MAX_TABLES \
-        else [line.strip()[:100] for line in text.splitlines() if line.strip()]
-    if not names or len(names) > MAX_TABLES:
+    # isdecimal, not isdigit: "²" is a digit that int() cannot read
+    names = [f"{_('Table')} {n}" for n in range(1, int(text) + 1)] if text.isdecimal() and int(text) <= MAX_TABLES \
+        else [line.strip() for line in text.splitlines() if line.strip()]
+    if any(len(name) > TABLE_NAME_LIMIT for name in names):
+        errors["tables"] = _("A table name has at most %(count)d characters.", count=TABLE_NAME_LIMIT)
+    elif not names or len(names) > MAX_TABLES:
         errors["tables"] = _("Give a number of tables (1 to %(max)d) or one name per line.", max=MAX_TABLES)
     elif len(set(names)) != len(names):
         errors["tables"] = _("Two tables have the same name.")

@@ -44,10 +44,13 @@ def join(session: Session, user: User, need: Profile, site: str, patient_volume:
                                                 NeedCoOwner.organisation_id == user.organisation_id)):
         raise Conflict(_("%(name)s has already joined this need.", name=user.organisation.name))
     site, patient_volume = (site or "").strip(), (patient_volume or "").strip()
-    if not site or len(site) > FIELD_LIMIT or len(patient_volume) > FIELD_LIMIT:
-        raise ValidationFailed(_("Please correct the marked fields."),
-                               {"site": _("Name the site where you would test (at most %(count)d characters).",
-                                          count=FIELD_LIMIT)})
+    errors = {}
+    if not site or len(site) > FIELD_LIMIT:
+        errors["site"] = _("Name the site where you would test (at most %(count)d characters).", count=FIELD_LIMIT)
+    if len(patient_volume) > FIELD_LIMIT:
+        errors["patient_volume"] = _("At most %(count)d characters.", count=FIELD_LIMIT)
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), errors)
     owner = NeedCoOwner(need_id=need.id, organisation_id=user.organisation_id, site=site,
                         patient_volume=patient_volume, joined_by_id=user.id)
     session.add(owner)

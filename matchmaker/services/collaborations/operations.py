@@ -136,7 +136,10 @@ def move(session: Session, user: User, collaboration: Collaboration, to_stage: s
     note = (note or "").strip()
     if to_stage in ("stopped", "declined") and not note:
         raise ValidationFailed(_("Say briefly why."), {"note": _("Say briefly why.")})
-    _set_stage(session, user, collaboration, to_stage, note[:COMMENT_LIMIT])
+    if len(note) > COMMENT_LIMIT:
+        message = _("At most %(count)d characters.", count=COMMENT_LIMIT)
+        raise ValidationFailed(message, {"note": message})
+    _set_stage(session, user, collaboration, to_stage, note)
     return collaboration
 
 

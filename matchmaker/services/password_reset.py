@@ -1,0 +1,110 @@
+"""Password reset by e-mail: a signed link that expires and works once.
+
+The token is signed with SECRET_KEY and carries the user id and a fingerprint of the current
+password hash, so nothing about it is stored: setting a password changes the hash, which
+invalidates every link sent before (the one used included), and the signature's timestamp
+makes a link expire after PASSWORD_RESET_MAX_AGE seconds. Tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker.models import User
+from matchmaker.services import accounts, outbox
+from matchmaker.services.errors import NotFound, ValidationFailed
+from matchmaker.services.notifications import absolute_url
+from matchmaker.vocabulary import INTERFACE_LOCALES
+
+log = logging.getLogger(__name__)
+
+SALT = "matchmaker.password-reset"
+DEFAULT_MAX_AGE = 3600
+EMAIL_KIND = "password_reset"
+LINK_ENDPOINT = "password_reset.open_link"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _max_age() -> int:
+    return int(current_app.config.get("PASSWORD_RESET_MAX_AGE") or DEFAULT_MAX_AGE)
+
+
+def _fingerprint(password_hash: str) -> str:
+    # A token is signed, not encrypted: anyone holding it can read it, so it carries a digest
+    # of the hash, never the hash.
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:24]
+
+
+def make_token(user: User) -> str:
+    return _serializer().dumps({"user": user.id, "password": _fingerprint(user.password_hash)})
+
+
+def user_for_token(session: Session, token: str) -> User:
+    """The user a valid, unexpired and unused token is for; NotFound otherwise."""
+    try:
+        payload = _serializer().loads(token, max_age=_max_age())
+    except BadSignature:  # expired ones too: SignatureExpired is a BadSignature
+        raise _invalid_link() from None
+    user_id = payload.get("user") if isinstance(payload, dict) else None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not hmac.compare_digest(str(payload.get("password")), _fingerprint(user.password_hash)):
+        raise _invalid_link()
+    return user
+
+
+def _invalid_link() -> NotFound:
+    return NotFound(_("This link to choose a new password has expired or was used already. Ask for a new one."))
+
+
+def request_reset(session: Session, email: str) -> User | None:
+    """Queues an e-mail with a reset link when an account has this address. Callers answer
+    the same either way, so that nobody learns which addresses have accounts."""
+    user = _find_user(session, email)
+    if user is None:
+        log.info("password reset asked for an address without an account")
+        return None
+    _queue_email(session, user, absolute_url(url_for(LINK_ENDPOINT, token=make_token(user))))
+    session.flush()
+    log.info("password reset link queued for user %s", user.id)
+    return user
+
+
+def _find_user(session: Session, email: str) -> User | None:
+    try:
+        address = accounts.normalise_email(email or "")
+    except ValidationFailed:
+        return None
+    return session.scalar(select(User).where(User.email == address))
+
+
+def _queue_email(session: Session, user: User, link: str) -> None:
+    with force_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):
+        subject = _("Choose a new password")
+        body = "\n".join([
+            _("Hello %(name)s,", name=user.name), "",
+            _("Someone, probably you, asked to choose a new password for your matchmaker account. "
+              "Open this link within %(minutes)d minutes to do so:", minutes=_max_age() // 60), "",
+            link, "",
+            _("The link works once. If you did not ask for it, ignore this e-mail: your password stays as it is."),
+        ])
+    outbox.queue(session, user, EMAIL_KIND, subject, body)
+
+
+def reset_password(session: Session, token: str, new_password: str) -> User:
+    """Sets the password a valid token allows; the token stops working with the old hash."""
+    user = user_for_token(session, token)
+    accounts.set_password(session, user, new_password)
+    log.info("user %s chose a new password through a reset link", user.id)
+    return user
