@@ -18,23 +18,28 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL and PG_URL != "none" else [])
 
 
 @contextmanager
-def migrated_database(backend: str, directory: Path) -> Iterator[str]:
-    """Yields the URL of a new database with the schema migrated to head; drops it afterwards."""
+def empty_database(backend: str, directory: Path) -> Iterator[str]:
+    """Yields the URL of a database with no tables: a SQLite file, or a PostgreSQL schema of its
+    own, dropped afterwards."""
     if backend == "sqlite":
-        url = f"sqlite:///{directory / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
-        upgrade("head", url)
-        yield url
+        yield f"sqlite:///{directory / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
         return
     base = normalise_database_url(PG_URL)
     schema = f"mm_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
     try:
-        upgrade("head", url)
-        yield url
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
+
+
+@contextmanager
+def migrated_database(backend: str, directory: Path) -> Iterator[str]:
+    """Yields the URL of a new database with the schema migrated to head; drops it afterwards."""
+    with empty_database(backend, directory) as url:
+        upgrade("head", url)
+        yield url

@@ -3,46 +3,23 @@ refuses to overwrite data without --yes, and brings an older backup up to the la
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from matchmaker import create_app
-from matchmaker.config import normalise_database_url
 from matchmaker.database import make_engine
 from matchmaker.matching.runtime import shared_encoder
 from matchmaker.matching.store import refresh_profiles
 from matchmaker.migrate import alembic_config, upgrade
 from matchmaker.models import ApiToken, Organisation
-from tests.databases import BACKENDS, PG_URL
+from tests.databases import BACKENDS, empty_database
 from tests.factories import Factory
 
 OLDEST_REVISION = "0001"
-
-
-@contextmanager
-def empty_database(backend: str, directory: Path) -> Iterator[str]:
-    """The URL of a database with no tables at all; for PostgreSQL a schema of its own, dropped
-    afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{directory / f'{uuid.uuid4().hex[:8]}.sqlite3'}"
-        return
-    base = normalise_database_url(PG_URL)
-    schema = f"mm_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

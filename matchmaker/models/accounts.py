@@ -84,11 +84,16 @@ class User(UserMixin, Base):
         back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.created_at"
     )
 
+    @property
+    def password_digest(self) -> str:
+        """Changes with the password. Sessions and reset links carry it, so a new password ends
+        them; a digest, never the hash, because both can be read by whoever holds them."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:24]
+
     def get_id(self) -> str:
-        """The session key: the id plus a digest of the password hash, so changing or resetting the
+        """The session key: the id plus the password digest, so changing or resetting the
         password signs out every other session and "keep me signed in" cookie."""
-        digest = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-        return f"{self.id}.{digest}"
+        return f"{self.id}.{self.password_digest}"
 
     @property
     def role(self) -> str:

@@ -44,10 +44,11 @@ UNSCHEDULED_REASONS = ("no_common_slot", "participant_full", "no_table", "too_la
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    """SQLite hands back naive datetimes; every stored time is UTC. PostgreSQL hands back the
+    session's time zone, which need not be UTC, so aware times are converted too."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Arena(Base):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import AuditEntry, User
+from matchmaker.services.browse import Page
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +50,8 @@ def record(session: Session, actor: User | None, action: str, target=None, **det
     return entry
 
 
-@dataclass
-class AuditPage:
-    entries: list[AuditEntry]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-
 def list_entries(session: Session, action: str | None = None, page: int = 1,
-                 per_page: int = PER_PAGE) -> AuditPage:
+                 per_page: int = PER_PAGE) -> Page[AuditEntry]:
     """Newest first; ``action`` keeps one kind of entry."""
     query = select(AuditEntry)
     if action:
@@ -72,7 +60,7 @@ def list_entries(session: Session, action: str | None = None, page: int = 1,
     page = max(1, min(page, math.ceil(total / per_page) or 1))
     ordered = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     entries = list(session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
-    return AuditPage(entries, total, page, per_page)
+    return Page(entries, total, page, per_page)
 
 
 def action_label(action: str) -> str:

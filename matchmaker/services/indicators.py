@@ -33,6 +33,7 @@ from matchmaker.models import (
     Profile,
     User,
 )
+from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
 from matchmaker.vocabulary import COLLABORATION_STAGES
 
@@ -179,12 +180,7 @@ def view_condition(scope: Scope) -> ColumnElement[bool]:
 # Figures
 
 def month_of(moment: datetime) -> str:
-    return _as_utc(moment).strftime("%Y-%m")
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive timestamps; they were stored in UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment).strftime("%Y-%m")
 
 
 def _publication_time():
@@ -229,7 +225,7 @@ def scope_collaborations(session: Session, scope: Scope, period: Period) -> list
 
 def stage_history(session: Session, collaborations: list[Collaboration]) -> dict[int, list[tuple[str, datetime]]]:
     """Each collaboration's stages in order, with the time it entered them."""
-    history = {c.id: [("proposed", _as_utc(c.created_at))] for c in collaborations}
+    history = {c.id: [("proposed", as_utc(c.created_at))] for c in collaborations}
     if not history:
         return history
     events = session.execute(
@@ -237,7 +233,7 @@ def stage_history(session: Session, collaborations: list[Collaboration]) -> dict
         .where(CollaborationEvent.kind == "stage", CollaborationEvent.collaboration_id.in_(history))
         .order_by(CollaborationEvent.created_at, CollaborationEvent.id))
     for collaboration_id, stage, moment in events:
-        history[collaboration_id].append((stage, _as_utc(moment)))
+        history[collaboration_id].append((stage, as_utc(moment)))
     return history
 
 
@@ -302,7 +298,7 @@ def _months(period: Period, *series: dict[str, int]) -> list[str]:
 def indicators(session: Session, scope: Scope, period: Period | None = None,
                now: datetime | None = None) -> Indicators:
     period = period or Period()
-    now = _as_utc(now or utcnow())
+    now = as_utc(now or utcnow())
     needs = published_needs(session, scope, period)
     views = view_times(session, scope, period)
     collaborations = scope_collaborations(session, scope, period)
