@@ -56,6 +56,12 @@ class VectorIndex:
         row = self._row_of.get(int(item_id))
         return None if row is None else self._vectors[row]
 
+    def mean_vector(self) -> np.ndarray | None:
+        """The mean of the live vectors, or None when there are none."""
+        if not self._row_of:
+            return None
+        return self._vectors[:self._size][self._alive[:self._size]].mean(axis=0)
+
     def add(self, ids: Iterable[int], vectors: np.ndarray) -> None:
         """Add vectors; an id that is present already is replaced."""
         ids = np.asarray(list(ids), dtype=np.int64)

@@ -1,12 +1,16 @@
 """Evaluate the production matching on labelled needs and capabilities.
 
     python scripts/evaluate_matching.py --needs NEEDS.jsonl --capabilities CAPS.jsonl \
-        [--qrels QRELS.tsv] [--run-out RUN.tsv] [--method final|dense|bm25|all] [--encoder SPEC]
+        [--qrels QRELS.tsv] [--translations NEEDS_TRANSLATED.jsonl] [--run-out RUN.tsv] \
+        [--method final|dense|bm25|all] [--encoder SPEC] [--calibrate] [--json]
 
 Loads both files into a fresh temporary database through the real import path, ranks every
 capability for each need with the production matching code, writes a TREC run file
 (need_id Q0 capability_id rank score run_name) and, given qrels (need_id, capability_id,
-grade; header line), prints nDCG@10, Recall@10 and MRR overall and per need language.
+grade; header line), prints nDCG@10, Recall@10 and MRR overall and per need language. "dense" is
+plain dense retrieval (no language means taken off), the baseline the pipeline must beat.
+Given translations of some needs (same ids, another language), it reports their nDCG@10 beside
+the originals' and how much of each top 10 the original and its translation share.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+# Ranking weights and how much of each language's mean is taken off (None: production's).
 METHODS = {
-    "final": None,  # the production weights
-    "dense": {"dense": 1.0, "passages": 0.0, "lexical": 0.0, "structure": 0.0},
-    "bm25": {"dense": 0.0, "passages": 0.0, "lexical": 1.0, "structure": 0.0},
+    "final": (None, None),
+    "dense": ({"dense": 1.0, "passages": 0.0, "lexical": 0.0, "structure": 0.0}, 0.0),
+    "bm25": ({"dense": 0.0, "passages": 0.0, "lexical": 1.0, "structure": 0.0}, 0.0),
 }
 DEPTH = 100
 
@@ -36,9 +41,15 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def as_import_records(needs: list[dict], capabilities: list[dict]) -> list[str]:
-    """The evaluation files in the import format: a kind on each line, titles for capabilities."""
+TRANSLATED = "~translated"
+
+
+def as_import_records(needs: list[dict], capabilities: list[dict], translations: list[dict] = ()) -> list[str]:
+    """The evaluation files in the import format: a kind on each line, titles for capabilities.
+    Translations come in as drafts, so they are ranked like the needs but change nothing the
+    needs are ranked against (the index and the language means hold published profiles only)."""
     lines = [{**n, "kind": "need"} for n in needs]
+    lines += [{**t, "id": f"{t['id']}{TRANSLATED}", "kind": "need", "status": "draft"} for t in translations]
     lines += [{**c, "kind": "capability", "title": c.get("title") or c.get("name")} for c in capabilities]
     return [json.dumps(line, ensure_ascii=False) for line in lines]
 
@@ -90,28 +101,34 @@ def _mean(values) -> float:
     return round(sum(values) / len(values), 4) if values else 0.0
 
 
-def rank_all(app, need_ids: list[str], weights: dict | None) -> dict[str, list[tuple[str, float]]]:
+def rank_all(app, need_ids: list[str], weights: dict | None, centering: float | None = None,
+             prior_weight: float | None = None) -> dict[str, list[tuple[str, float]]]:
     from sqlalchemy import select
 
     from matchmaker.database import get_database
-    from matchmaker.matching.runtime import get_engine
-    from matchmaker.models import NeedProfile
-    from matchmaker.services.browse import ProfileFilters
-    from matchmaker.services.matching import matches_for_profile
+    from matchmaker.matching.engine import MatchingEngine
+    from matchmaker.matching.runtime import get_encoder
+    from matchmaker.models import NeedProfile, Profile
+    from matchmaker.services.matching import ranked_ids
 
-    engine = get_engine(app)
+    # A fresh engine per method: the language means are taken off when the index loads.
+    engine = MatchingEngine(get_encoder(app))
     engine.weights = weights or dict(engine.weights)
     engine.max_results = DEPTH
+    if centering is not None:
+        engine.centering_strength = centering
+    if prior_weight is not None:
+        engine.prior_weight = prior_weight
     runs = {}
     with get_database(app).session_scope() as session:
         needs = {n.external_id: n for n in session.scalars(select(NeedProfile))}
+        external = dict(session.execute(select(Profile.id, Profile.external_id)).all())
         for need_id in need_ids:
-            matches = matches_for_profile(session, engine, None, needs[need_id], ProfileFilters(), DEPTH)
-            runs[need_id] = [(m.profile.external_id, m.score) for m in matches]
+            runs[need_id] = [(external[pid], score) for pid, score in ranked_ids(session, engine, needs[need_id])]
     return runs
 
 
-def load(app, needs: list[dict], capabilities: list[dict]) -> None:
+def load(app, needs: list[dict], capabilities: list[dict], translations: list[dict] = ()) -> None:
     from matchmaker.database import get_database
     from matchmaker.migrate import upgrade
     from matchmaker.services.transfer import ImportFailed, import_lines
@@ -120,7 +137,7 @@ def load(app, needs: list[dict], capabilities: list[dict]) -> None:
         upgrade("head")
         try:
             with get_database(app).session_scope() as session:
-                report = import_lines(session, as_import_records(needs, capabilities))
+                report = import_lines(session, as_import_records(needs, capabilities, translations))
         except ImportFailed as error:
             # Lines are numbered needs first, then capabilities, as as_import_records joins them.
             for problem in error.problems:
@@ -128,6 +145,40 @@ def load(app, needs: list[dict], capabilities: list[dict]) -> None:
             raise SystemExit(2) from None
     for warning in report.warnings[:5]:
         print(f"import warning: {warning}", file=sys.stderr)
+
+
+def translation_report(runs: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str, int]]) -> dict:
+    """Each translated need against its original: nDCG@10 of both, and the share of the top 10
+    they have in common (1.0: the language made no difference)."""
+    pairs = [(need, f"{need}{TRANSLATED}") for need in runs if f"{need}{TRANSLATED}" in runs]
+    if not pairs:
+        return {}
+    ranked = {need: [doc for doc, _ in docs] for need, docs in runs.items()}
+    overlap = [len(set(ranked[a][:10]) & set(ranked[b][:10])) / 10 for a, b in pairs]
+    judged = [(a, b) for a, b in pairs if any(g > 0 for g in qrels.get(a, {}).values())]
+    return {"needs": len(pairs), "top10_overlap": _mean(overlap),
+            "ndcg@10_originals": _mean(ndcg_at(ranked[a], qrels[a]) for a, _ in judged),
+            "ndcg@10_translations": _mean(ndcg_at(ranked[b], qrels[a]) for a, b in judged)}
+
+
+def calibration_table(runs: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str, int]],
+                      targets: dict[str, float], min_pairs: int = 10) -> list[dict]:
+    """For each strength word, the lowest score at which the pairs scoring at least that much
+    are judged relevant (grade 1 or 2) at least as often as the word's target precision."""
+    scored = sorted(((score, qrels.get(need, {}).get(doc, 0)) for need, docs in runs.items()
+                     if need in qrels and not need.endswith(TRANSLATED) for doc, score in docs), reverse=True)
+    rows, relevant = [], 0
+    for count, (score, grade) in enumerate(scored, start=1):
+        relevant += grade > 0
+        rows.append((score, count, relevant / count))
+    table = []
+    for word, target in targets.items():
+        passing = [row for row in rows if row[1] >= min_pairs and row[2] >= target]
+        if passing:
+            score, count, precision = passing[-1]
+            table.append({"word": word, "target": target, "threshold": round(score, 3), "pairs": count,
+                          "precision": round(precision, 3)})
+    return table
 
 
 def write_run(path: Path, runs: dict[str, list[tuple[str, float]]], name: str) -> None:
@@ -159,36 +210,60 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoder", help="encoder spec (default: the configured one)")
     parser.add_argument("--weights", help="JSON object overriding the ranking weights")
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON line too")
+    parser.add_argument("--translations", type=Path,
+                        help="the needs in another language (same ids): their nDCG@10 and top-10 overlap")
+    parser.add_argument("--centering", type=float, help="share of the language mean taken off (final method)")
+    parser.add_argument("--prior-weight", type=float, help="how many corpus texts the reference means count as")
+    parser.add_argument("--calibrate", action="store_true", help="print precision by score threshold (final)")
     args = parser.parse_args(argv)
+    results, extras = run_evaluation(args)
+    if results:
+        print_table(results)
+    for method, extra in extras.items():
+        if extra.get("translations"):
+            print(f"{method} translations: {json.dumps(extra['translations'])}")
+        for row in extra.get("calibration", []):
+            print(f"{method} calibration: {json.dumps(row)}")
+    if args.json:
+        print(json.dumps({"metrics": results, **{f"{m}_extra": e for m, e in extras.items()}}))
+    return 0
 
+
+def run_evaluation(args) -> tuple[dict, dict]:
     from matchmaker import create_app
 
     needs, capabilities = read_jsonl(args.needs), read_jsonl(args.capabilities)
+    translations = read_jsonl(args.translations) if args.translations else []
+    qrels = read_qrels(args.qrels) if args.qrels else {}
     with tempfile.TemporaryDirectory() as tmp:
         config = {"SECRET_KEY": "evaluation", "DATABASE_URL": f"sqlite:///{tmp}/evaluation.sqlite3",
                   "MATCHING_SNAPSHOT_DIR": None}
         if args.encoder:
             config["MATCHING_ENCODER"] = args.encoder
         app = create_app(config)
-        load(app, needs, capabilities)
-        methods = list(METHODS) if args.method == "all" else [args.method]
+        load(app, needs, capabilities, translations)
         languages = {str(n["id"]): n.get("language", "?") for n in needs}
-        results = {}
-        for method in methods:
-            weights = json.loads(args.weights) if args.weights and method == "final" else METHODS[method]
+        ids = [str(n["id"]) for n in needs] + [f"{t['id']}{TRANSLATED}" for t in translations]
+        results, extras = {}, {}
+        for method in list(METHODS) if args.method == "all" else [args.method]:
+            weights, centering = METHODS[method]
+            if method == "final":
+                weights = json.loads(args.weights) if args.weights else None
+                centering = args.centering
             with app.app_context():
-                runs = rank_all(app, [str(n["id"]) for n in needs], weights)
+                runs = rank_all(app, ids, weights, centering, args.prior_weight if method == "final" else None)
             if args.run_out:
-                path = args.run_out if len(methods) == 1 else args.run_out.with_suffix(f".{method}.tsv")
+                path = args.run_out if args.method != "all" else args.run_out.with_suffix(f".{method}.tsv")
                 write_run(path, runs, f"{args.run_name}-{method}")
-            if args.qrels:
-                ranked = {need: [doc for doc, _ in docs] for need, docs in runs.items()}
-                results[method] = evaluate(ranked, read_qrels(args.qrels), languages)
-    if results:
-        print_table(results)
-        if args.json:
-            print(json.dumps(results))
-    return 0
+            originals = {need: [doc for doc, _ in docs] for need, docs in runs.items() if not need.endswith(TRANSLATED)}
+            if qrels:
+                results[method] = evaluate(originals, qrels, languages)
+            extras[method] = {"translations": translation_report(runs, qrels)}
+            if args.calibrate and method == "final":
+                from matchmaker.matching.calibration import PRECISION
+
+                extras[method]["calibration"] = calibration_table(runs, qrels, PRECISION)
+    return results, extras
 
 
 if __name__ == "__main__":

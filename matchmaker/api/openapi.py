@@ -23,6 +23,7 @@ MATCH_PARAMETERS = [
     ("country", "string", "Country code of the organisation"), ("language", "string", "Language code"),
     ("organisation_kind", "string", "Kind of the matched profile's organisation"),
     ("limit", "integer", "How many matches, 1-50 (default 10)"),
+    ("offset", "integer", "Matches to skip, 0-100 (default 0): the next page starts at offset + limit"),
 ]
 ERRORS = {"400": "Malformed request body", "401": "Missing, unknown or revoked API token",
           "403": "Not allowed for your organisation", "404": "No such object, or not visible to you",

@@ -120,6 +120,7 @@ class MatchFilters(FacetQuery):
 
     organisation_kind: str | None = None
     limit: Annotated[int, Field(ge=1, le=50)] = 10
+    offset: Annotated[int, Field(ge=0, le=100, description="Matches to skip, for the next page.")] = 0
 
 
 class TextMatchRequest(MatchFilters):
@@ -146,10 +147,15 @@ class MatchExplanation(BaseModel):
 
 class Match(BaseModel):
     profile: Need | Capability
-    strength: Literal["strong", "good", "possible"]
+    strength: Literal["strong", "good", "possible"] | None = Field(
+        description="Calibrated: strong means at least 8 in 10 such pairs were judged relevant, good 6 in 10, "
+                    "possible 4 in 10; null for the closest profiles when nothing earns a word.")
     score: float = Field(description="For ordering only; compare within one answer.")
     explanation: MatchExplanation
 
 
 class MatchList(BaseModel):
     items: list[Match]
+    total: int = Field(description="How many matches earn a strength word in all; page with limit and offset.")
+    offset: int = 0
+    closest: bool = Field(False, description="Nothing earns a strength word: the items are only the nearest.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaker.matching.ranking import Side
@@ -30,19 +30,21 @@ def trust_id(organisation_id: int, kind: str, parent_id: int | None) -> int:
     return parent_id if kind == "clinical_department" and parent_id else organisation_id
 
 
-def load_candidates(session: Session, ids: list[int], with_terms: bool) -> dict[int, Candidate]:
+def load_candidates(session: Session, ids: list[int], with_terms: bool, center) -> dict[int, Candidate]:
+    """``center(vectors, language)``: how the index treats vectors (its language means taken off)."""
     if not ids:
         return {}
     p, o, v = PROFILES.c, ORGANISATIONS.c, VECTORS.c
-    columns = [p.id, p.kind, p.language, p.trl, p.trl_min, p.trl_max, p.organisation_id, o.kind, o.parent_id,
-               v.dim, v.passages, v.passage_vectors] + ([v.terms] if with_terms else [])
+    columns = [p.id, p.kind, func.coalesce(v.language, p.language), p.trl, p.trl_min, p.trl_max, p.organisation_id,
+               o.kind, o.parent_id, v.dim, v.passages, v.passage_vectors] + ([v.terms] if with_terms else [])
     query = (select(*columns).select_from(PROFILES.join(ORGANISATIONS, p.organisation_id == o.id)
                                           .join(VECTORS, v.profile_id == p.id)).where(p.id.in_(ids)))
     tags = _tags(session, ids)
     found = {}
     for row in session.execute(query):
         areas, settings = tags.get((row[0], "clinical_area"), []), tags.get((row[0], "care_setting"), [])
-        side = Side(kind=row[1], vector=EMPTY, passages=list(row[10]), passage_vectors=as_matrix(row[11], row[9]),
+        passage_vectors = center(as_matrix(row[11], row[9]), row[2])
+        side = Side(kind=row[1], vector=EMPTY, passages=list(row[10]), passage_vectors=passage_vectors,
                     terms=row[12] if with_terms else {}, clinical_areas=areas, care_settings=settings,
                     trl=row[3], trl_min=row[4], trl_max=row[5], language=row[2])
         found[row[0]] = Candidate(row[0], side, row[6], trust_id(row[6], row[7], row[8]))

@@ -22,9 +22,12 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from embeddings.centering import PRIOR_WEIGHT, STRENGTH, Centering, LanguageMeans
 from embeddings.encoders import Encoder
 from embeddings.index import VectorIndex
 from matchmaker.matching import ranking
+from matchmaker.matching.calibration import thresholds_for
+from matchmaker.matching.language_means import reference_means
 from matchmaker.models import IndexChange, Organisation, Profile, ProfileVector
 
 log = logging.getLogger(__name__)
@@ -38,8 +41,14 @@ def public_clause():
     return (Profile.status == "published") & Organisation.approved_at.is_not(None)
 
 
+def vector_language():
+    """The language detected when the text was embedded; the profile's tag for older rows."""
+    return func.coalesce(ProfileVector.language, Profile.language)
+
+
 class MatchingEngine:
-    def __init__(self, encoder: Encoder, snapshot_dir: Path | None = None, ann_threshold: int = 20_000):
+    def __init__(self, encoder: Encoder, snapshot_dir: Path | None = None, ann_threshold: int = 20_000,
+                 thresholds: dict[str, float] | None = None):
         # One thread per worker: FAISS's OpenMP pool is slower with two on a single query and
         # misbehaves after a fork.
         faiss.omp_set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
@@ -51,6 +60,11 @@ class MatchingEngine:
         self.indexes = {kind: VectorIndex(encoder.dim, ann_threshold=ann_threshold) for kind in KINDS}
         self.last_change = 0
         self._applied: set[int] = set()
+        # Until the index loads, nothing is taken off: the means come from the stored vectors.
+        self.centering = Centering(LanguageMeans())
+        self.centering_strength, self.prior_weight = STRENGTH, PRIOR_WEIGHT
+        self.thresholds = thresholds_for(encoder.name, thresholds)
+        self._typical: dict[str, tuple[int, np.ndarray | None]] = {}
         self._loaded = False
         self._lock = threading.RLock()
 
@@ -68,20 +82,52 @@ class MatchingEngine:
                 self.last_change = max(self.last_change, max(cid for cid, _ in fresh))
                 self._applied = {cid for cid in self._applied if cid > self.last_change - LOOKBACK}
 
+    def ensure_loaded(self, session: Session) -> None:
+        with self._lock:
+            if not self._loaded:
+                self._load(session)
+
+    def center(self, vectors: np.ndarray, language) -> np.ndarray:
+        """Vectors as the index holds them: with the language's mean taken off. ``language``:
+        a code, or a code-to-probability mapping for text whose language is uncertain."""
+        return self.centering.apply(vectors, language)
+
+    def strength(self, score: float) -> str | None:
+        return ranking.strength(score, self.thresholds)
+
+    def explain(self, asking: ranking.Side, other: ranking.Side, score: float) -> ranking.Explanation:
+        """The one explanation of a pair, whichever page or endpoint shows it."""
+        typical = (self.typical_profile(other.kind), self.typical_profile(asking.kind))
+        return ranking.explain(asking, other, self.strength(score), typical)
+
+    def typical_profile(self, kind: str) -> np.ndarray | None:
+        """The unit mean of a kind's indexed vectors: what a passage matching everyone is near."""
+        if kind not in self.indexes:
+            return None
+        size, (cached_size, typical) = len(self.indexes[kind]), self._typical.get(kind, (-1, None))
+        # Recomputing costs a pass over the vectors, so only when the index has changed enough.
+        if abs(size - cached_size) > (0 if size < 200 else size // 20):
+            mean = self.indexes[kind].mean_vector()
+            typical = None if mean is None or not np.any(mean) else mean / np.linalg.norm(mean)
+            self._typical[kind] = (size, typical)
+        return typical
+
     def search(self, kind: str, vector: np.ndarray, k: int, allowed_ids=None) -> list[tuple[int, float]]:
         with self._lock:
             return self.indexes[kind].search(vector, k, allowed_ids)
 
     def _apply(self, session: Session, profile_ids: set[int]) -> None:
         rows = session.execute(
-            select(Profile.id, Profile.kind, public_clause(), ProfileVector.model, ProfileVector.vector)
+            select(Profile.id, Profile.kind, public_clause(), ProfileVector.model, ProfileVector.vector,
+                   vector_language())
             .join(Profile.organisation).outerjoin(ProfileVector, ProfileVector.profile_id == Profile.id)
             .where(Profile.id.in_(profile_ids))).all()
         for index in self.indexes.values():
             index.remove(profile_ids)
-        for profile_id, kind, is_public, model, blob in rows:
+        for profile_id, kind, is_public, model, blob, language in rows:
             if is_public and model == self.encoder.name:
-                self.indexes[kind].add([profile_id], np.frombuffer(blob, dtype=np.float32)[None, :])
+                vector = np.frombuffer(blob, dtype=np.float32)[None, :]
+                self.indexes[kind].add([profile_id], self.center(vector, language))
 
     def _load(self, session: Session) -> None:
         if not (self.snapshot_dir and self._load_snapshot(session)):
@@ -101,15 +147,29 @@ class MatchingEngine:
         """Fill the indexes from stored vectors. The change log position is read first, so
         whatever changes while loading is applied again afterwards."""
         self.last_change = session.scalar(select(func.max(IndexChange.id))) or 0
-        query = (select(Profile.id, Profile.kind, ProfileVector.vector)
+        stored = self._stored_vectors(session)
+        languages = [lang for _, _, kind_languages in stored.values() for lang in kind_languages]
+        corpus = LanguageMeans()
+        if stored:
+            corpus = LanguageMeans.of(np.vstack([v for _, v, _ in stored.values()]), languages)
+        self.centering = Centering(reference_means(self.encoder).blend(corpus, self.prior_weight),
+                                   self.centering_strength)
+        for kind, (ids, vectors, kind_languages) in stored.items():
+            self.indexes[kind].add(ids, self.centering.apply_rows(vectors, kind_languages))
+        log.info("matching index built from the database: %s", self.sizes())
+
+    def _stored_vectors(self, session: Session) -> dict[str, tuple[list[int], np.ndarray, list[str]]]:
+        """Ids, raw vectors and languages of the public profiles, per kind."""
+        query = (select(Profile.id, Profile.kind, ProfileVector.vector, vector_language())
                  .join(Profile.organisation).join(ProfileVector, ProfileVector.profile_id == Profile.id)
                  .where(public_clause(), ProfileVector.model == self.encoder.name))
+        stored = {}
         for kind in KINDS:
             rows = session.execute(query.where(Profile.kind == kind)).all()
             if rows:
                 vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-                self.indexes[kind].add([r[0] for r in rows], vectors)
-        log.info("matching index built from the database: %s", self.sizes())
+                stored[kind] = ([r[0] for r in rows], vectors, [r[3] for r in rows])
+        return stored
 
     def sizes(self) -> dict[str, int]:
         return {kind: len(index) for kind, index in self.indexes.items()}
@@ -125,6 +185,7 @@ class MatchingEngine:
             staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".staging-"))
             for kind, index in self.indexes.items():
                 index.save(staging / kind)
+            np.savez(staging / "language_means.npz", **self.centering.means.to_arrays())
             (staging / "state.json").write_text(json.dumps({"last_change": self.last_change,
                                                             "encoder": self.encoder.name}))
             old = target.with_name(target.name + f".old-{os.getpid()}")
@@ -143,6 +204,8 @@ class MatchingEngine:
                 return False
             last_change = int(json.loads((path / "state.json").read_text())["last_change"])
             indexes = {kind: VectorIndex.load(path / kind, ann_threshold=self.ann_threshold) for kind in KINDS}
+            with np.load(path / "language_means.npz") as arrays:
+                means = LanguageMeans.from_arrays(arrays)
         # A snapshot is only a cache: whatever is wrong with it (cut short, hand-edited, from an
         # older version), the stored vectors can rebuild it.
         except (OSError, ValueError, RuntimeError, KeyError, TypeError, EOFError) as error:
@@ -156,5 +219,6 @@ class MatchingEngine:
                         path, last_change, newest)
             return False
         self.indexes, self.last_change = indexes, last_change
+        self.centering = Centering(means, self.centering_strength)
         log.info("matching index loaded from snapshot: %s", self.sizes())
         return True

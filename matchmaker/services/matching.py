@@ -1,4 +1,10 @@
-"""Matches for a profile, similar needs at other trusts, and matches for free text."""
+"""Matches for a profile, similar needs at other trusts, and matches for free text.
+
+Every list of matches, on any page or in the API, is ranked and labelled here: vectors with
+their language's mean taken off (so a Norwegian need finds the English product), one score,
+and one calibrated word for its strength. A list holds the matches that earn a word, and says
+how many there are; when none does, the few closest profiles follow, without a word.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.matching import ranking
-from matchmaker.matching.candidates import load_candidates, trust_id
+from matchmaker.matching.candidates import Candidate, load_candidates, trust_id
 from matchmaker.matching.engine import MatchingEngine
 from matchmaker.matching.store import as_matrix, embed_profiles
 from matchmaker.matching.text import split_passages, term_counts
 from matchmaker.models import Profile, ProfileVector, User
 from matchmaker.services import permissions
 from matchmaker.services.browse import ProfileFilters, filtered_ids
-from matchmaker.services.language import guess_language
+from matchmaker.services.language import language_weights
 
 OTHER_KIND = {"need": "capability", "capability": "need"}
 
@@ -28,39 +34,72 @@ class Match:
     explanation: ranking.Explanation
 
 
+@dataclass
+class MatchList:
+    """One page of matches and how many there are in all. Iterates over the page's matches.
+    ``closest``: nothing earned a strength word, so these are only the nearest profiles."""
+
+    items: list[Match]
+    total: int
+    offset: int = 0
+    closest: bool = False
+    per_page: int = 10
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.per_page + 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
+# When nothing earns a strength word, this many of the closest profiles are still shown.
+CLOSEST = 3
+
+
 def matches_for_profile(session: Session, engine: MatchingEngine, viewer: User | None, profile: Profile,
-                        filters: ProfileFilters, limit: int = 10) -> list[Match]:
+                        filters: ProfileFilters, limit: int = 10, offset: int = 0) -> MatchList:
     """Capabilities for a need, or needs for a capability."""
     permissions.ensure_can_view_profile(viewer, profile)
     asking = profile_side(session, engine, profile)
-    return _rank(session, engine, viewer, asking, OTHER_KIND[profile.kind], filters, limit, lambda p: True)
+    return _rank(session, engine, viewer, asking, OTHER_KIND[profile.kind], filters, (limit, offset))
 
 
 def similar_needs(session: Session, engine: MatchingEngine, viewer: User | None, need: Profile,
-                  filters: ProfileFilters, limit: int = 10) -> list[Match]:
+                  filters: ProfileFilters, limit: int = 10, offset: int = 0) -> MatchList:
     """Needs like this one at other trusts, so they can join forces instead of repeating work."""
     permissions.ensure_can_view_profile(viewer, need)
     organisation = need.organisation
     own_trust = trust_id(organisation.id, organisation.kind, organisation.parent_id)
     asking = profile_side(session, engine, need)
-    return _rank(session, engine, viewer, asking, "need", filters, limit,
+    return _rank(session, engine, viewer, asking, "need", filters, (limit, offset),
                  lambda c: c.id != need.id and c.trust_id != own_trust)
 
 
 def match_text(session: Session, engine: MatchingEngine, viewer: User | None, text: str, kind: str,
-               filters: ProfileFilters, limit: int = 10) -> list[Match]:
+               filters: ProfileFilters, limit: int = 10, offset: int = 0) -> MatchList:
     """Profiles of ``kind`` for a description typed into the search box."""
-    asking = text_side(engine, text, OTHER_KIND[kind])
-    return _rank(session, engine, viewer, asking, kind, filters, limit, lambda p: True)
+    asking = text_side(session, engine, text, OTHER_KIND[kind])
+    return _rank(session, engine, viewer, asking, kind, filters, (limit, offset))
 
 
 def matches_among(session: Session, engine: MatchingEngine, viewer: User | None, profile: Profile,
-                  candidate_ids: list[int], limit: int = 10) -> list[Match]:
+                  candidate_ids: list[int], limit: int = 10) -> MatchList:
     """Matches for a profile among the given profiles only (e.g. an arena's participants)."""
     if not candidate_ids:
-        return []
+        return MatchList([], 0)
     asking = profile_side(session, engine, profile)
-    return _rank(session, engine, viewer, asking, OTHER_KIND[profile.kind], None, limit, lambda p: True,
+    return _rank(session, engine, viewer, asking, OTHER_KIND[profile.kind], None, (limit, 0),
                  allowed=list(candidate_ids))
 
 
@@ -71,50 +110,67 @@ def pair_match(session: Session, engine: MatchingEngine, first: Profile, second:
     asking, other = profile_side(session, engine, first), profile_side(session, engine, second)
     dense = float(np.dot(asking.vector, other.vector))
     score = float(ranking.score_candidates(asking, [other], [dense], engine.weights)[0])
-    return Match(second, score, ranking.explain(asking, other, float(ranking.standing(np.array([score]))[0])))
+    return Match(second, score, engine.explain(asking, other, score))
 
 
 def profile_side(session: Session, engine: MatchingEngine, profile: Profile) -> ranking.Side:
+    """A profile as ranking sees it: stored vectors, its language's mean taken off."""
     embed_profiles(session, [profile], engine.encoder)  # no-op when stored vectors are current
+    engine.ensure_loaded(session)
     stored = session.get(ProfileVector, profile.id)
-    return _side(profile, stored)
-
-
-def _side(profile: Profile, stored: ProfileVector) -> ranking.Side:
+    language = stored.language or profile.language
     return ranking.Side(
-        kind=profile.kind, vector=np.frombuffer(stored.vector, dtype=np.float32),
-        passages=list(stored.passages), passage_vectors=as_matrix(stored.passage_vectors, stored.dim),
+        kind=profile.kind, vector=engine.center(np.frombuffer(stored.vector, dtype=np.float32), language),
+        passages=list(stored.passages),
+        passage_vectors=engine.center(as_matrix(stored.passage_vectors, stored.dim), language),
         terms=stored.terms, clinical_areas=profile.clinical_areas, care_settings=profile.care_settings,
         trl=getattr(profile, "trl", None), trl_min=getattr(profile, "trl_min", None),
-        trl_max=getattr(profile, "trl_max", None), language=profile.language)
+        trl_max=getattr(profile, "trl_max", None), language=language)
 
 
-def text_side(engine: MatchingEngine, text: str, kind: str) -> ranking.Side:
+def text_side(session: Session, engine: MatchingEngine, text: str, kind: str) -> ranking.Side:
+    """Typed text: a short query's language is often uncertain, so it gets the mix of the
+    languages' means in proportion to how likely each is."""
     text = " ".join(text.split())
-    language = guess_language(text)
+    weights = language_weights(text)
     passages = split_passages("", text)
     encoder = engine.encoder
+    engine.ensure_loaded(session)
     vector = encoder.encode_queries([text])[0]
     # A search-box text is usually one passage: its vector is the text's, no second encoding.
     passage_vectors = vector[None, :] if passages == [text] else encoder.encode_queries(passages)
-    return ranking.Side(kind=kind, vector=vector, passages=passages, passage_vectors=passage_vectors,
+    language = max(weights, key=weights.get) if weights else "en"
+    return ranking.Side(kind=kind, vector=engine.center(vector, weights), passages=passages,
+                        passage_vectors=engine.center(passage_vectors, weights),
                         terms=term_counts(text, language) if engine.weights["lexical"] else {}, language=language)
 
 
-def _rank(session, engine, viewer, asking, kind, filters, limit, keep, allowed=None) -> list[Match]:
+def ranked_ids(session: Session, engine: MatchingEngine, profile: Profile) -> list[tuple[int, float]]:
+    """Every candidate in the pool for a profile, best first, labelled or not: for evaluation
+    and calibration, which must see the ranking the pages show."""
+    asking = profile_side(session, engine, profile)
+    ranked = _ranked(session, engine, None, asking, OTHER_KIND[profile.kind], None, lambda c: True, None)
+    return [(candidate.id, score) for candidate, score in ranked]
+
+
+def _ranked(session, engine, viewer, asking, kind, filters, keep, allowed) -> list[tuple[Candidate, float]]:
     engine.sync(session)
-    limit = max(1, min(limit, engine.max_results))
     if filters is not None and not filters.is_empty:
         allowed = filtered_ids(session, viewer, kind, filters)
     hits = engine.search(kind, asking.vector, ranking.POOL, allowed)
-    pool = load_candidates(session, [pid for pid, _ in hits], with_terms=bool(engine.weights["lexical"]))
+    pool = load_candidates(session, [pid for pid, _ in hits], bool(engine.weights["lexical"]), engine.center)
     kept = [(pool[pid], score) for pid, score in hits if pid in pool and keep(pool[pid])]
     if not kept:
         return []
-    sides = [candidate.side for candidate, _ in kept]
-    scores = ranking.score_candidates(asking, sides, [score for _, score in kept], engine.weights)
-    order = np.argsort(-scores, kind="stable")[:limit]
-    standing = ranking.standing(scores)
-    shown = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_([kept[i][0].id for i in order])))}
-    return [Match(shown[kept[i][0].id], float(scores[i]), ranking.explain(asking, sides[i], float(standing[i])))
-            for i in order]
+    scores = ranking.score_candidates(asking, [c.side for c, _ in kept], [score for _, score in kept], engine.weights)
+    return [(kept[i][0], float(scores[i])) for i in np.argsort(-scores, kind="stable")]
+
+
+def _rank(session, engine, viewer, asking, kind, filters, window, keep=lambda c: True, allowed=None) -> MatchList:
+    limit, offset = max(1, min(window[0], engine.max_results)), max(0, window[1])
+    ranked = _ranked(session, engine, viewer, asking, kind, filters, keep, allowed)
+    labelled = [(c, score) for c, score in ranked if engine.strength(score) is not None]
+    window_rows = labelled[offset:offset + limit] if labelled else ranked[:min(CLOSEST, limit)]
+    shown = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_([c.id for c, _ in window_rows])))}
+    items = [Match(shown[c.id], score, engine.explain(asking, c.side, score)) for c, score in window_rows]
+    return MatchList(items, len(labelled), offset, closest=bool(ranked) and not labelled, per_page=limit)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from embeddings.encoders import Encoder
 from matchmaker.matching import ranking
+from matchmaker.matching.engine import MatchingEngine
 from matchmaker.matching.runtime import get_encoder
 from matchmaker.matching.store import as_matrix
 from matchmaker.matching.text import profile_text, split_passages, text_hash
@@ -46,11 +47,15 @@ def embed_instrument(session: Session, instrument: FundingInstrument, encoder: E
     return True
 
 
-def instrument_side(session: Session, instrument: FundingInstrument, encoder: Encoder | None = None) -> ranking.Side:
-    """What ranking needs of an instrument; re-embeds first when the encoder has changed."""
-    embed_instrument(session, instrument, encoder)
+def instrument_side(session: Session, instrument: FundingInstrument, engine: MatchingEngine) -> ranking.Side:
+    """What ranking needs of an instrument, its language's mean taken off as the engine does for
+    profiles; re-embeds first when the encoder has changed."""
+    embed_instrument(session, instrument, engine.encoder)
+    engine.ensure_loaded(session)
+    center = lambda vectors: engine.center(vectors, instrument.language)  # noqa: E731
     return ranking.Side(
-        kind="instrument", vector=np.frombuffer(instrument.vector, dtype=np.float32),
-        passages=list(instrument.passages), passage_vectors=as_matrix(instrument.passage_vectors, instrument.dim),
+        kind="instrument", vector=center(np.frombuffer(instrument.vector, dtype=np.float32)),
+        passages=list(instrument.passages),
+        passage_vectors=center(as_matrix(instrument.passage_vectors, instrument.dim)),
         terms={}, clinical_areas=list(instrument.clinical_areas or []), trl_min=instrument.trl_min,
         trl_max=instrument.trl_max, language=instrument.language)

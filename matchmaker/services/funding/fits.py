@@ -54,9 +54,9 @@ def for_agency(session: Session, engine: MatchingEngine, user: User) -> list[Ins
 def fitting_needs(session: Session, engine: MatchingEngine, instrument: FundingInstrument,
                   limit: int = NEEDS_PER_INSTRUMENT) -> list[Fit]:
     """Published needs nearest the instrument text in the matching index, re-scored as suggestions are."""
-    side = instrument_side(session, instrument, engine.encoder)
+    side = instrument_side(session, instrument, engine)
     hits = engine.search("need", side.vector, ranking.POOL)
-    pool = load_candidates(session, [pid for pid, _score in hits], with_terms=False)
+    pool = load_candidates(session, [pid for pid, _score in hits], False, engine.center)
     scored = []
     for need_id, dense in hits:
         if need_id in pool:
@@ -64,8 +64,9 @@ def fitting_needs(session: Session, engine: MatchingEngine, instrument: FundingI
             bonus = bool(set(candidate.clinical_areas) & set(instrument.clinical_areas or []))
             scored.append((fit_score(side, candidate, bonus, dense=dense), need_id, candidate))
     scored.sort(key=lambda item: -item[0])
+    typical = (engine.typical_profile("need"), None)
     needs = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_([s[1] for s in scored[:limit]])))}
-    return [Fit(needs[need_id], None, score, ranking.best_passage_pairs(side, candidate, 1),
+    return [Fit(needs[need_id], None, score, ranking.best_passage_pairs(side, candidate, 1, typical),
                 check_all(instrument, need_subject(session, needs[need_id])))
             for score, need_id, candidate in scored[:limit] if need_id in needs]
 
@@ -74,7 +75,7 @@ def fitting_collaborations(session: Session, engine: MatchingEngine, instrument:
                            limit: int = LISTED_PER_INSTRUMENT) -> list[Fit]:
     """Every collaboration that seeks the instrument, then the best-fitting publicly listed ones
     (by their need's text: listed collaborations may be many, and their needs are embedded)."""
-    side = instrument_side(session, instrument, engine.encoder)
+    side = instrument_side(session, instrument, engine)
     linked = links.linked_collaborations(session, instrument)
     fits = [_collaboration_fit(session, engine, instrument, side, c, linked=True) for c in linked]
     listed = [c for c in listed_collaborations(session) if c not in linked and c.need.is_public]
@@ -88,5 +89,6 @@ def _collaboration_fit(session: Session, engine: MatchingEngine, instrument: Fun
     need_side = profile_side(session, engine, collaboration.need)
     bonus = bool(set(need_side.clinical_areas) & set(instrument.clinical_areas or []))
     return Fit(collaboration.need, collaboration, fit_score(side, need_side, bonus),
-               ranking.best_passage_pairs(side, need_side, 1),
+               ranking.best_passage_pairs(side, need_side, 1,
+                                          (engine.typical_profile("need"), None)),
                check_all(instrument, collaboration_subject(session, collaboration)), linked=linked)

@@ -17,7 +17,7 @@ from matchmaker.matching import ranking
 from matchmaker.matching.engine import MatchingEngine
 from matchmaker.models import Collaboration, FundingInstrument, Profile, User
 from matchmaker.services import permissions
-from matchmaker.services.activity import record_match_view
+from matchmaker.services.activity import record_match_view_after
 from matchmaker.services.collaborations import operations
 from matchmaker.services.errors import PermissionDenied
 from matchmaker.services.funding import instruments
@@ -50,7 +50,7 @@ def for_need(session: Session, engine: MatchingEngine, viewer: User, need: Profi
              channel: str = "web") -> list[Suggestion]:
     permissions.ensure_can_view_profile(viewer, need)
     results = _rank(session, engine, profile_side(session, engine, need), need_subject(session, need), limit)
-    record_match_view(session, viewer, need, "instruments", channel, len(results))
+    record_match_view_after(viewer, need, "instruments", channel, len(results))
     return results
 
 
@@ -68,12 +68,13 @@ def _rank(session: Session, engine: MatchingEngine, asking: ranking.Side, subjec
           limit: int) -> list[Suggestion]:
     scored = []
     for instrument in instruments.published(session, instruments.InstrumentFilters(open_only=True)):
-        side = instrument_side(session, instrument, engine.encoder)
+        side = instrument_side(session, instrument, engine)
         areas_shared = bool(set(subject.clinical_areas) & set(instrument.clinical_areas or []))
         purpose_fits = bool(set(subject.purposes) & set(instrument.purposes or []))
         scored.append((fit_score(asking, side, areas_shared + purpose_fits), instrument, side))
     scored.sort(key=lambda item: -item[0])
-    return [Suggestion(instrument, score, ranking.best_passage_pairs(asking, side, 1),
+    typical = (None, engine.typical_profile("need"))
+    return [Suggestion(instrument, score, ranking.best_passage_pairs(asking, side, 1, typical),
                        check_all(instrument, subject)) for score, instrument, side in scored[:limit]]
 
 
