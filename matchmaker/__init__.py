@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     app.config.update(config or {})
     _check_config(app)
+    register_logging(app)
     app.url_map.converters["int"] = DatabaseId
     register_extensions(app)
     register_blueprints(app)
@@ -50,6 +51,13 @@ def _check_config(app: Flask) -> None:
             "No SECRET_KEY: set the SECRET_KEY environment variable or write one to instance/secret_key "
             "(make run does this)."
         )
+
+
+def register_logging(app: Flask) -> None:
+    """First, so that whatever the rest logs is formatted and shown."""
+    from matchmaker.log_config import register_logging as configure
+
+    configure(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -77,4 +77,7 @@ def load_config() -> dict:
         # a client can send these headers itself.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600)),
+        # Standard error, one line per event: LOG_FORMAT "text" for people, "json" for a log collector.
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
     }

@@ -7,10 +7,10 @@ otherwise (see ``register_session_lifecycle``). Services only flush.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
@@ -31,6 +31,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Set on every new SQLite connection, for a web server's many threads and processes at once:
+# - busy_timeout first, so that the others wait for a lock instead of failing at once;
+# - WAL lets readers read while one writer writes, and NORMAL syncs at checkpoints rather than at
+#   every commit (a power cut may lose the last commits, never corrupt the file);
+# - foreign keys are off by default in SQLite; the schema relies on them.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_PRAGMAS = (f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}", "journal_mode=WAL", "synchronous=NORMAL",
+                  "foreign_keys=ON")
+# Execution option: begin this connection's transaction with BEGIN IMMEDIATE (SQLite only).
+IMMEDIATE = "matchmaker_begin_immediate"
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
@@ -42,8 +54,7 @@ def make_engine(url: str) -> Engine:
 def _make_sqlite_transactional(engine: Engine) -> None:
     """pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN itself.
 
-    Foreign keys are off by default in SQLite; the schema relies on them. SQLite's lower()
-    only folds ASCII, so text search would miss "Ø" for "ø" without the Python one.
+    SQLite's lower() only folds ASCII, so text search would miss "Ø" for "ø" without the Python one.
     """
 
     @event.listens_for(engine, "connect")
@@ -51,13 +62,16 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A plain BEGIN reads first and takes the write lock at the first write, and fails there
+        # at once if another connection wrote in between; IMMEDIATE takes it up front and waits.
+        immediate = connection.get_execution_options().get(IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _unicode_lower(value):
@@ -75,11 +89,21 @@ class Database:
         self.session_factory = sessionmaker(
             bind=bind or self.engine, expire_on_commit=False, join_transaction_mode=mode
         )
+        self._begins_itself = bind is None and self.engine.dialect.name == "sqlite"
+
+    def new_session(self, immediate: bool = False) -> Session:
+        """``immediate``: on SQLite, the transaction takes the write lock before its first read
+        (see ``serialised``). PostgreSQL locks rows instead, and a test's outer transaction is
+        already begun."""
+        session = self.session_factory()
+        if immediate and self._begins_itself:
+            session.connection(execution_options={IMMEDIATE: True})
+        return session
 
     @contextmanager
-    def session_scope(self) -> Iterator[Session]:
+    def session_scope(self, immediate: bool = False) -> Iterator[Session]:
         """A session for work outside a request (CLI): commit on success, roll back on error."""
-        session = self.session_factory()
+        session = self.new_session(immediate)
         try:
             yield session
             session.commit()
@@ -94,11 +118,29 @@ def get_database(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["matchmaker.database"]
 
 
+def serialised(view: Callable) -> Callable:
+    """Marks a view that reads and then writes what concurrent requests write too (asking for and
+    accepting arena meetings). On SQLite its transaction begins with BEGIN IMMEDIATE, so the
+    second of two such requests waits for the first and then reads what it wrote; the services
+    lock rows for PostgreSQL."""
+    view.serialised_writes = True
+    return view
+
+
 def get_session() -> Session:
     """The current request's session, created on first use."""
     if "db_session" not in g:
-        g.db_session = get_database().session_factory()
+        view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
+        g.db_session = get_database().new_session(immediate=getattr(view, "serialised_writes", False))
     return g.db_session
+
+
+def after_commit(write: Callable[[Session], None], what: str) -> None:
+    """Bookkeeping a read makes (match views, when a token was last used): written after the
+    request's own work is committed, in a short transaction of its own, so that it never holds a
+    lock through the request nor turns a good answer into an error. A failed write is logged,
+    and dropped. ``what`` names it in that log line."""
+    g.setdefault("after_commit", []).append((write, what))
 
 
 def register_database(app: Flask) -> None:
@@ -111,19 +153,31 @@ def register_database(app: Flask) -> None:
 
 def _commit_successful_request(response):
     session: Session | None = g.get("db_session")
-    if session is None:
-        return response
     if response.status_code >= 400:
-        _roll_back(session)
+        if session is not None:
+            _roll_back(session)
         return response
-    try:
-        session.commit()
-    except (sa_exc.DBAPIError, sa_exc.TimeoutError) as error:
-        # The database went away between the view and the commit: nothing was saved, so let the
-        # app's error handlers answer (503 when it is unreachable) rather than send the success.
-        _roll_back(session)
-        return current_app.make_response(current_app.handle_user_exception(error))
+    if session is not None:
+        try:
+            session.commit()
+        except (sa_exc.DBAPIError, sa_exc.TimeoutError) as error:
+            # The database went away between the view and the commit: nothing was saved, so let
+            # the app's error handlers answer (503 when it is unreachable) rather than send the success.
+            _roll_back(session)
+            return current_app.make_response(current_app.handle_user_exception(error))
+    _write_bookkeeping(g.pop("after_commit", []))
     return response
+
+
+def _write_bookkeeping(writes: list[tuple[Callable[[Session], None], str]]) -> None:
+    for write, what in writes:
+        try:
+            # Nothing read first: the transaction is all writes, so on SQLite it waits its turn
+            # instead of failing on a stale read. One each, so one failing loses no other.
+            with get_database().session_scope(immediate=True) as session:
+                write(session)
+        except Exception as error:  # noqa: BLE001  bookkeeping must never fail the request
+            log.warning("could not record %s: %s", what, error, exc_info=log.isEnabledFor(logging.DEBUG))
 
 
 def _roll_back(session: Session) -> None:

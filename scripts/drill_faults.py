@@ -438,7 +438,7 @@ def snapshot_findings(drill: Drill) -> dict:
     return {"corrupt_snapshot_warnings": log.count("ignoring unreadable index snapshot"),
             "missing_snapshot_warnings": log.count("no index snapshot in"),
             "match_answers": len(matches), "matches_correct": sum(r.top_match == BEST_MATCH for r in matches),
-            "unavailable_warnings_logged": log.count("database unavailable for"),
+            "unavailable_warnings_logged": log.count("database unavailable (first at"),
             "http_503_answered": sum(r.status == "503" for r in drill.results)}
 
 

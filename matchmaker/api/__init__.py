@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, g, request
 
 from matchmaker.api.errors import error_response
-from matchmaker.database import get_session
+from matchmaker.database import after_commit, get_session
 from matchmaker.services import accounts
 from matchmaker.services.errors import NotAuthenticated
 from matchmaker.services.storable import multidict_problems, unstorable_fields
@@ -23,9 +25,12 @@ def _authenticate():
     if scheme.lower() != "bearer" or not token.strip():
         return error_response(401, "Send your API token as 'Authorization: Bearer <token>'.")
     try:
-        g.api_user = accounts.user_for_token(get_session(), token.strip())
+        found = accounts.active_token(get_session(), token.strip())
     except NotAuthenticated as error:
         return error_response(401, error.message)
+    g.api_user = found.user
+    if accounts.token_use_due(found):
+        after_commit(partial(accounts.record_token_use, token_id=found.id), "an API token's use")
     return None
 
 

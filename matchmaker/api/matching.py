@@ -15,7 +15,7 @@ from matchmaker.matching.runtime import get_engine
 from matchmaker.matching.wording import describe_mismatch
 from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
-from matchmaker.services.activity import record_match_view
+from matchmaker.services.activity import record_match_view_after
 from matchmaker.services.schemas import field_errors
 
 
@@ -42,7 +42,8 @@ def _answer(results) -> dict:
             "mismatches": [{"code": code, "message": describe_mismatch(code, params)}
                            for code, params in m.explanation.mismatches],
         }} for m in results]
-    return MatchList.model_validate({"items": items}).model_dump(mode="json")
+    return MatchList.model_validate({"items": items, "total": results.total, "offset": results.offset,
+                                     "closest": results.closest}).model_dump(mode="json")
 
 
 @bp.get(f"/{SECTION}/<int:profile_id>/matches")
@@ -52,8 +53,9 @@ def profile_matches(section: str, profile_id: int):
         return error
     db = get_session()
     profile = profile_service.get_visible_profile(db, g.api_user, KIND_BY_SECTION[section], profile_id)
-    results = matching.matches_for_profile(db, get_engine(), g.api_user, profile, _profile_filters(query), query.limit)
-    record_match_view(db, g.api_user, profile, "matches", channel="api", results=len(results))
+    results = matching.matches_for_profile(db, get_engine(), g.api_user, profile, _profile_filters(query), query.limit,
+                                           query.offset)
+    record_match_view_after(g.api_user, profile, "matches", channel="api", results=len(results))
     return _answer(results)
 
 
@@ -64,8 +66,9 @@ def similar_needs(profile_id: int):
         return error
     db = get_session()
     need = profile_service.get_visible_profile(db, g.api_user, "need", profile_id)
-    results = matching.similar_needs(db, get_engine(), g.api_user, need, _profile_filters(query), query.limit)
-    record_match_view(db, g.api_user, need, "similar", channel="api", results=len(results))
+    results = matching.similar_needs(db, get_engine(), g.api_user, need, _profile_filters(query), query.limit,
+                                           query.offset)
+    record_match_view_after(g.api_user, need, "similar", channel="api", results=len(results))
     return _answer(results)
 
 
@@ -80,6 +83,6 @@ def match_text():
         return error_response(422, "Invalid request.", field_errors(error))
     db = get_session()
     results = matching.match_text(db, get_engine(), g.api_user, wanted.text, wanted.kind,
-                                  _profile_filters(wanted), wanted.limit)
-    record_match_view(db, g.api_user, None, "search", channel="api", results=len(results))
+                                  _profile_filters(wanted), wanted.limit, wanted.offset)
+    record_match_view_after(g.api_user, None, "search", channel="api", results=len(results))
     return _answer(results)

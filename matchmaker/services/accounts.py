@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.models import ApiToken, User
+from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
 from matchmaker.services.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from matchmaker.services.organisations import create_organisation
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "mm_"
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 # Checked against when an e-mail is unknown, so sign-in takes as long either way.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -136,9 +139,24 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def user_for_token(session: Session, plain: str) -> User:
+def active_token(session: Session, plain: str) -> ApiToken:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
     if token is None or not token.is_active:
         raise NotAuthenticated(_("The API token is unknown or revoked."))
-    token.last_used_at = utcnow()
-    return token.user
+    return token
+
+
+def token_use_due(token: ApiToken, now: datetime | None = None) -> bool:
+    """Whether ``last_used_at`` is older than its resolution: a minute is plenty for "last used",
+    and writing it on every request would make every API read a write."""
+    now = now or utcnow()
+    return token.last_used_at is None or as_utc(token.last_used_at) <= now - TOKEN_USE_RESOLUTION
+
+
+def record_token_use(session: Session, token_id: int, now: datetime | None = None) -> None:
+    """Sets ``last_used_at`` unless a concurrent request did within the resolution."""
+    now = now or utcnow()
+    session.execute(update(ApiToken).where(
+        ApiToken.id == token_id,
+        or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION),
+    ).values(last_used_at=now))

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from matchmaker.database import after_commit
 from matchmaker.models import MatchView, Profile, User
 
 
 def record_match_view(session: Session, viewer: User | None, profile: Profile | None, mode: str,
                       channel: str = "web", results: int = 0) -> MatchView:
     """Log that ``viewer`` saw ``results`` matches for ``profile`` (None for free text)."""
-    view = MatchView(user_id=getattr(viewer, "id", None),
-                     viewer_organisation_id=getattr(viewer, "organisation_id", None),
-                     profile_id=profile.id if profile else None,
-                     profile_organisation_id=profile.organisation_id if profile else None,
-                     mode=mode, channel=channel, results=results)
+    view = MatchView(**_fields(viewer, profile, mode, channel, results))
     session.add(view)
     session.flush()
     return view
+
+
+def record_match_view_after(viewer: User | None, profile: Profile | None, mode: str, channel: str = "web",
+                            results: int = 0) -> None:
+    """The same, for a request that shows the matches: written after its answer is ready, and
+    never a reason for that answer to fail or wait (see ``matchmaker.database.after_commit``)."""
+    fields = _fields(viewer, profile, mode, channel, results)
+    after_commit(lambda session: session.add(MatchView(**fields)), "a match view")
+
+
+def _fields(viewer: User | None, profile: Profile | None, mode: str, channel: str, results: int) -> dict:
+    return {"user_id": getattr(viewer, "id", None),
+            "viewer_organisation_id": getattr(viewer, "organisation_id", None),
+            "profile_id": profile.id if profile else None,
+            "profile_organisation_id": profile.organisation_id if profile else None,
+            "mode": mode, "channel": channel, "results": results}

@@ -9,7 +9,7 @@ from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
-from matchmaker.services.activity import record_match_view
+from matchmaker.services.activity import record_match_view_after
 from matchmaker.services.profiles import organisation_profiles
 from matchmaker.web.forms import MatchFilterForm
 from matchmaker.web.profiles import KIND_BY_SECTION, SECTION, filters_from
@@ -29,8 +29,9 @@ def profile_matches(section: str, profile_id: int):
     db = get_session()
     profile = profile_service.get_visible_profile(db, current_user, KIND_BY_SECTION[section], profile_id)
     form = MatchFilterForm(request.args)
-    results = matching.matches_for_profile(db, get_engine(), current_user, profile, filters_from(form), RESULTS)
-    record_match_view(db, current_user, profile, "matches", results=len(results))
+    results = matching.matches_for_profile(db, get_engine(), current_user, profile, filters_from(form), RESULTS,
+                                           _offset())
+    record_match_view_after(current_user, profile, "matches", results=len(results))
     return render_template("matching/results.html", mode="matches", profile=profile, form=form,
                            results=results, own_profiles=_own_profiles(profile.kind))
 
@@ -40,8 +41,8 @@ def similar_needs(profile_id: int):
     db = get_session()
     need = profile_service.get_visible_profile(db, current_user, "need", profile_id)
     form = MatchFilterForm(request.args)
-    results = matching.similar_needs(db, get_engine(), current_user, need, filters_from(form), RESULTS)
-    record_match_view(db, current_user, need, "similar", results=len(results))
+    results = matching.similar_needs(db, get_engine(), current_user, need, filters_from(form), RESULTS, _offset())
+    record_match_view_after(current_user, need, "similar", results=len(results))
     return render_template("matching/results.html", mode="similar", profile=need, form=form,
                            results=results, own_profiles=_own_profiles("need"))
 
@@ -64,9 +65,15 @@ def search():
     results = []
     if text:
         results = matching.match_text(get_session(), get_engine(), current_user, text, kind, filters_from(form),
-                                      RESULTS)
-        record_match_view(get_session(), current_user, None, "search", results=len(results))
+                                      RESULTS, _offset())
+        record_match_view_after(current_user, None, "search", results=len(results))
     return render_template("matching/search.html", form=form, text=text, kind=kind, results=results)
+
+
+def _offset() -> int:
+    """Matches are ranked from a pool of a hundred, so pages stop there."""
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10))
+    return (page - 1) * RESULTS
 
 
 def _wanted_kind() -> str:

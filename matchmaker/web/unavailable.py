@@ -9,8 +9,10 @@ the honest answer; a 500 would say the code is wrong.
 from __future__ import annotations
 
 import logging
+import time
+from threading import Lock
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, request, request_finished, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import exc, inspect
@@ -24,9 +26,52 @@ RETRY_AFTER_SECONDS = 60
 SQLITE_BUGS = ("no such ", "syntax error")
 
 
+OUTAGE_KEY = "matchmaker.outage"
+
+
 def register_unavailable(app: Flask) -> None:
+    app.extensions[OUTAGE_KEY] = Outage()
     app.register_error_handler(exc.DBAPIError, database_error_response)
     app.register_error_handler(exc.TimeoutError, database_error_response)
+    request_finished.connect(_database_answered, app)
+
+
+class Outage:
+    """Whether this process is in a database outage: its start and its end are logged once
+    each, rather than a warning for every refused request of a busy site."""
+
+    def __init__(self):
+        self._lock = Lock()
+        self.since: float | None = None
+        self.refused = 0
+
+    def refused_request(self, error: exc.SQLAlchemyError) -> None:
+        with self._lock:
+            self.refused += 1
+            starts = self.since is None
+            if starts:
+                self.since = time.monotonic()
+        if starts:
+            log.warning("database unavailable (first at %s %s: %s); answering 503 until it is back",
+                        request.method, request.path, _summary(error))
+        else:
+            log.debug("database still unavailable for %s %s: %s", request.method, request.path, _summary(error))
+
+    def answered(self) -> None:
+        if self.since is None:  # the usual case, without taking the lock
+            return
+        with self._lock:
+            if self.since is None:
+                return
+            seconds, refused = time.monotonic() - self.since, self.refused
+            self.since, self.refused = None, 0
+        log.warning("database available again after %.0f s; %d requests were answered 503", seconds, refused)
+
+
+def _database_answered(app: Flask, response, **_extra) -> None:
+    """A request that used the database and was not refused ends an outage."""
+    if response.status_code != 503 and g.get("db_session") is not None:
+        app.extensions[OUTAGE_KEY].answered()
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -46,7 +91,7 @@ def database_error_response(error: exc.SQLAlchemyError):
     if not is_unavailable(error):
         # Any other database error is a bug or bad data: the usual 500, logged with its traceback.
         raise error
-    log.warning("database unavailable for %s %s: %s", request.method, request.path, _summary(error))
+    current_app.extensions[OUTAGE_KEY].refused_request(error)
     with force_locale(_locale_without_database()):
         message = _("The service is briefly unavailable, please try again in a minute.")
         response = _api_response(message) if request.path.startswith("/api/") else _page(message)
