@@ -483,6 +483,9 @@ def convert(target: Path, source: Path | None = None, force: bool = False, log=N
                     "files": {name: sha256_file(work / name) for name in FILES}}
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         step(7, f"moving into {target}")
+        work.chmod(0o755)  # mkdtemp's 0700 would hide the model from a server's own user
+        for path in work.iterdir():
+            path.chmod(0o644)
         if target.exists():
             shutil.rmtree(target)
         os.replace(work, target)
