@@ -36,22 +36,37 @@ def request_meeting(session: Session, engine: MatchingEngine | None, user: User,
     recipient = other_participant(session, arena, recipient_id)
     _check_pair(arena, requester, recipient)
     note = _clean_note(note)
+    third = _third(session, arena, third_id, requester, recipient)
+    reason = _match_reason(session, engine, requester, recipient)  # before the locks: it is the slow part
+    lock_participants(session, [requester, recipient])
     existing = open_meeting_between(session, requester, recipient)
     if existing is not None:
         if existing.status == "pending" and existing.recipient_id == requester.id:
-            existing.mutual = True
-            return respond(session, user, existing, accept=True, note=note)
+            accepted = respond(session, user, existing, accept=True, note=note)
+            accepted.mutual = True
+            session.flush()
+            return accepted
         raise Conflict(_("You already have a meeting request with %(name)s.", name=recipient.display_name))
     _ensure_below_cap(session, requester)
-    third = _third(session, arena, third_id, requester, recipient)
-    meeting = Meeting(arena=arena, requester=requester, recipient=recipient, note=note, match_reason={})
+    meeting = Meeting(arena=arena, requester=requester, recipient=recipient, note=note,
+                      **({"match_reason": {}} | reason))
     meeting.seats = [MeetingSeat(participant=p, position=n) for n, p in enumerate([requester, recipient, third]) if p]
-    _describe_match(session, engine, meeting)
     session.add(meeting)
     session.flush()
     notifications.notify(session, [p.user for p in meeting.participants[1:]], "meeting_requested",
                          arena_id=arena.id, title=arena.title, name=requester.display_name)
     return meeting
+
+
+def lock_participants(session: Session, participants: list[ArenaParticipant]) -> None:
+    """Row locks on the participants until the transaction ends, so that of two requests about the
+    same people (both asking each other, two acceptances against one cap) the second waits and
+    then checks what the first committed. Taken in id order, so that two never wait on each
+    other. SQLite has no row locks: there the request's transaction holds the database's write
+    lock from its start (``matchmaker.database.serialised``)."""
+    ids = sorted({participant.id for participant in participants})
+    session.execute(select(ArenaParticipant.id).where(ArenaParticipant.id.in_(ids))
+                    .order_by(ArenaParticipant.id).with_for_update())
 
 
 def _ensure_requests_open(arena: Arena) -> None:
@@ -99,17 +114,20 @@ def _third(session, arena, third_id, requester, recipient) -> ArenaParticipant |
     return third
 
 
-def _describe_match(session: Session, engine: MatchingEngine | None, meeting: Meeting) -> None:
-    profiles = [p.profile for p in (meeting.requester, meeting.recipient)]
+def _match_reason(session: Session, engine: MatchingEngine | None, requester: ArenaParticipant,
+                  recipient: ArenaParticipant) -> dict:
+    """The meeting's match score and reason, as its fields."""
+    profiles = [requester.profile, recipient.profile]
     if engine is None or None in profiles:
-        return
+        return {}
     match = matching.pair_match(session, engine, profiles[0], profiles[1])
-    if match is not None:
-        explanation = match.explanation
-        meeting.match_score = round(match.score, 4)
-        meeting.match_reason = {"strength": explanation.strength,
-                                "passages": [list(pair) for pair in explanation.passage_pairs],
-                                "shared_areas": list(explanation.shared_areas)}
+    if match is None:
+        return {}
+    explanation = match.explanation
+    return {"match_score": round(match.score, 4),
+            "match_reason": {"strength": explanation.strength,
+                             "passages": [list(pair) for pair in explanation.passage_pairs],
+                             "shared_areas": list(explanation.shared_areas)}}
 
 
 def open_meeting_between(session: Session, first: ArenaParticipant, second: ArenaParticipant) -> Meeting | None:
@@ -134,6 +152,12 @@ def _ensure_below_cap(session: Session, participant: ArenaParticipant) -> None:
 def respond(session: Session, user: User, meeting: Meeting, accept: bool, note: str = "") -> Meeting:
     if meeting.recipient.user_id != user.id:
         raise PermissionDenied(_("Only %(name)s can answer this request.", name=meeting.recipient.display_name))
+    if accept:
+        # The caps below count what concurrent acceptances committed; the meeting is read again
+        # after the wait, since another answer may have come first.
+        lock_participants(session, meeting.participants)
+        session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+        session.refresh(meeting)
     expire_overdue(session, meeting.arena)
     if meeting.status != "pending":
         raise Conflict(_("This request is already %(status)s.", status=label(MEETING_STATUSES, meeting.status)))

@@ -1,0 +1,120 @@
+"""Arena requests racing each other for real: separate requests in threads, each with its own
+database connection and committed transactions, started together by a barrier. Two people
+asking each other at the same instant end with one mutual meeting; acceptances at the same
+instant never pass a participant's meeting cap."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matchmaker import create_app
+from matchmaker.database import get_database
+from matchmaker.models import Meeting
+from matchmaker.services.arenas import requests
+from tests import factories
+from tests.databases import BACKENDS, migrated_database
+
+# Long enough that, unguarded, both requests would read before either writes.
+WINDOW_SECONDS = 0.3
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def race_app(request, tmp_path_factory):
+    """An app on a database of its own whose transactions commit for real, as a server's do."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("races")) as url:
+        app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url,
+                          "WTF_CSRF_ENABLED": False, "MATCHING_ENCODER": "hashing", "MATCHING_SNAPSHOT_DIR": None})
+        yield app
+        get_database(app).engine.dispose()
+
+
+@pytest.fixture
+def make(race_app):
+    session = Session(get_database(race_app).engine, expire_on_commit=False)
+    yield factories.Factory(session)
+    session.close()
+
+
+def slowed(monkeypatch, name: str) -> None:
+    """Widens the gap between a service's check and its write, so that the requests overlap."""
+    real = getattr(requests, name)
+
+    def slow(*args, **kwargs):
+        result = real(*args, **kwargs)
+        time.sleep(WINDOW_SECONDS)
+        return result
+
+    monkeypatch.setattr(requests, name, slow)
+
+
+def at_once(app, *posts) -> list[int]:
+    """Sends each (user, url, form) as its own request, all at the same moment; their statuses."""
+    barrier = threading.Barrier(len(posts))
+    statuses: list[int | None] = [None] * len(posts)
+
+    def send(n: int, user, url: str, form: dict) -> None:
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        barrier.wait()
+        statuses[n] = client.post(url, data=form).status_code
+
+    threads = [threading.Thread(target=send, args=(n, *post)) for n, post in enumerate(posts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return statuses
+
+
+def meetings(make, arena) -> list[Meeting]:
+    make.db.expire_all()
+    return list(make.db.scalars(select(Meeting).where(Meeting.arena_id == arena.id).order_by(Meeting.id)))
+
+
+def test_asking_each_other_at_once_makes_one_mutual_meeting(race_app, make, monkeypatch):
+    arena = make.arena()
+    supplier = make.participant(arena, kind="supplier")
+    clinician = make.participant(arena, kind="clinical_department")
+    slowed(monkeypatch, "open_meeting_between")
+    url = f"/arenas/{arena.id}/requests"
+    statuses = at_once(race_app, (supplier.user, url, {"recipient_id": clinician.id, "note": "From the supplier"}),
+                       (clinician.user, url, {"recipient_id": supplier.id, "note": "From the clinic"}))
+    assert statuses == [302, 302]
+    [meeting] = meetings(make, arena)
+    assert (meeting.status, meeting.mutual) == ("accepted", True)
+    assert {meeting.note, meeting.response_note} == {"From the supplier", "From the clinic"}
+
+
+def test_acceptances_at_once_keep_to_the_meeting_cap(race_app, make, monkeypatch):
+    arena = make.arena()
+    busy = make.participant(arena, kind="supplier")
+    busy.max_meetings = 1
+    make.db.commit()
+    first, second = (make.participant(arena, kind="clinical_department") for _n in range(2))
+    asked = [make.meeting(arena, busy, other, status="pending") for other in (first, second)]
+    slowed(monkeypatch, "accepted_count")
+    statuses = at_once(race_app, *[(m.recipient.user, f"/arenas/{arena.id}/meetings/{m.id}/respond",
+                                    {"action": "accept"}) for m in asked])
+    assert sorted(statuses) == [302, 409]
+    assert sorted(m.status for m in meetings(make, arena)) == ["accepted", "pending"]
+
+
+def test_one_person_accepting_twice_at_once_passes_no_cap(race_app, make, monkeypatch):
+    """The same person in two tabs: two requests to them, a cap of one, both accepted at once."""
+    arena = make.arena()
+    busy = make.participant(arena, kind="clinical_department")
+    busy.max_meetings = 1
+    make.db.commit()
+    asked = [make.meeting(arena, make.participant(arena, kind="supplier"), busy, status="pending") for _n in range(2)]
+    slowed(monkeypatch, "accepted_count")
+    statuses = at_once(race_app, *[(busy.user, f"/arenas/{arena.id}/meetings/{m.id}/respond", {"action": "accept"})
+                                   for m in asked])
+    assert sorted(statuses) == [302, 409]
+    assert sorted(m.status for m in meetings(make, arena)) == ["accepted", "pending"]
