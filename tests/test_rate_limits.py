@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from matchmaker.web import rate_limits
 from matchmaker.web.rate_limits import get_limiter
 from tests.apps import app_with
 from tests.factories import PASSWORD
@@ -60,13 +61,56 @@ def test_one_address_gets_ten_sign_in_attempts_a_minute(limited):
     assert sign_in(limited, "someone@example.org", address="10.0.0.2").status_code == 422
 
 
-def test_one_account_gets_five_attempts_a_minute_from_anywhere(limited, make):
+@pytest.fixture
+def delays(monkeypatch):
+    """The sign-in delays asked for, without waiting for them."""
+    asked: list[float] = []
+    monkeypatch.setattr(rate_limits, "sleep", asked.append)
+    return asked
+
+
+def test_one_address_gets_five_attempts_a_minute_at_one_account(limited, make, delays):
     user = make.user()
-    for n in range(5):
-        assert sign_in(limited, user.email, "wrong-password", address=f"10.0.1.{n}").status_code == 422
-    # The account is counted however the address is written, and even the right password waits.
-    assert sign_in(limited, f"  {user.email.upper()} ", PASSWORD, address="10.0.1.99").status_code == 429
-    assert sign_in(limited, "other@example.org", address="10.0.1.0").status_code == 422
+    for _attempt in range(5):
+        assert sign_in(limited, user.email, "wrong-password", address="10.0.1.1").status_code == 422
+    # The account is counted however the address is written; from there even the right password waits.
+    assert sign_in(limited, f"  {user.email.upper()} ", PASSWORD, address="10.0.1.1").status_code == 429
+    assert sign_in(limited, "other@example.org", "wrong-password", address="10.0.1.1").status_code == 422
+    # The owner, from another address, signs in.
+    assert sign_in(limited, user.email, PASSWORD, address="10.0.1.2").status_code == 302
+
+
+def test_failing_on_purpose_from_many_addresses_locks_nobody_out(limited, make, delays):
+    """What used to lock an account for an hour (20 failures) now only slows its sign-ins down."""
+    user = make.user()
+    for n in range(25):
+        assert sign_in(limited, user.email, "wrong-password", address=f"10.0.4.{n % 5}").status_code in (422, 429)
+    assert sign_in(limited, user.email, PASSWORD, address="10.0.4.99").status_code == 302
+    assert max(delays) == rate_limits.MAX_DELAY_SECONDS
+    assert delays[-1] == rate_limits.MAX_DELAY_SECONDS  # the owner waited too, a few seconds at most
+
+
+def test_the_delay_grows_with_recent_failures_and_a_success_ends_it(limited, make, delays):
+    user = make.user()
+    for n in range(8):
+        sign_in(limited, user.email, "wrong-password", address=f"10.0.5.{n}")
+    assert delays == [0.5, 1.0, 2.0, 4.0, 4.0]  # the first three failures cost nothing
+    assert sign_in(limited, user.email, PASSWORD, address="10.0.5.50").status_code == 302
+    delays.clear()
+    limited.post("/logout")
+    assert sign_in(limited, user.email, "wrong-password", address="10.0.5.51").status_code == 422
+    assert delays == []
+    # Another account is not slowed down by this one's failures.
+    assert sign_in(limited, make.user().email, "wrong-password", address="10.0.5.52").status_code == 422
+    assert delays == []
+    assert [rate_limits.sign_in_delay(n) for n in (0, 2, 3, 4, 5, 6, 50)] == [0, 0, 0.5, 1, 2, 4, 4]
+
+
+def test_no_delay_when_the_limits_are_off(client, make, delays):
+    user = make.user()
+    for _attempt in range(6):
+        assert sign_in(client, user.email, "wrong-password").status_code == 422
+    assert delays == []
 
 
 def test_reset_clears_the_counters(limited, make):

@@ -182,7 +182,7 @@ def test_cli_creates_token(app, make):
     user = make.user()
     result = app.test_cli_runner().invoke(create_token, [user.email])
     assert result.exit_code == 0
-    token = result.output.strip()
+    token = result.stdout.strip()  # only the token; log lines go to standard error
     response = app.test_client().get("/api/v1/needs", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     unknown = app.test_cli_runner().invoke(create_token, ["nobody@example.org"])

@@ -10,6 +10,7 @@ from matchmaker.database import get_session
 from matchmaker.services import accounts, organisations
 from matchmaker.services.errors import Conflict, NotAuthenticated, ValidationFailed
 from matchmaker.vocabulary import INTERFACE_LOCALES
+from matchmaker.web import rate_limits
 from matchmaker.web.forms import LoginForm, RegisterForm, choices
 from matchmaker.web.helpers import safe_next_url, show_errors
 
@@ -22,11 +23,14 @@ def login():
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        rate_limits.wait_before_sign_in()
         try:
             user = accounts.authenticate(get_session(), form.email.data, form.password.data)
         except NotAuthenticated as error:
+            rate_limits.sign_in_failed()
             form.password.errors = [error.message]
         else:
+            rate_limits.sign_in_succeeded()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next_url(url_for("main.dashboard")))
     status = 422 if form.errors else 200

@@ -24,10 +24,18 @@ log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "matchmaker.limiter"
 
-# Several limits in one string are separated by ";". The per-account limits let one person
-# mistype a few times; the per-address ones stop one machine trying many accounts.
+# Several limits in one string are separated by ";". The per-address limits stop one machine
+# trying many accounts; the per-account-and-address ones stop it guessing at one account. No limit
+# counts the account alone: then anyone could lock anyone out by failing on purpose. Instead every
+# attempt at an account waits a little longer the more it failed lately, from any address.
 LOGIN_PER_ADDRESS = "10/minute;50/hour"
-LOGIN_PER_ACCOUNT = "5/minute;20/hour"
+LOGIN_PER_ACCOUNT_AND_ADDRESS = "5/minute;20/hour"
+# Failed sign-ins at an account, counted for FAILURE_MEMORY_SECONDS from the first: the first
+# FREE_FAILURES cost nothing, then each attempt waits FIRST_DELAY seconds, doubling up to MAX_DELAY.
+FAILURE_MEMORY_SECONDS = 15 * 60
+FREE_FAILURES = 3
+FIRST_DELAY_SECONDS = 0.5
+MAX_DELAY_SECONDS = 4.0
 RESET_REQUEST_PER_ADDRESS = "5/minute;20/hour"
 # Each request sends an e-mail, so a few an hour keep anyone from flooding a mailbox.
 RESET_REQUEST_PER_ACCOUNT = "3/hour"
@@ -51,6 +59,10 @@ def submitted_account() -> str:
     return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
+def submitted_account_at_address() -> str:
+    return f"{submitted_account()}|{client_address()}"
+
+
 @dataclass(frozen=True)
 class ViewLimit:
     limits: str
@@ -61,7 +73,7 @@ class ViewLimit:
 POST_ONLY = ["POST"]
 ROUTE_LIMITS = {
     "auth.login": [ViewLimit(LOGIN_PER_ADDRESS, client_address, "address"),
-                   ViewLimit(LOGIN_PER_ACCOUNT, submitted_account, "account")],
+                   ViewLimit(LOGIN_PER_ACCOUNT_AND_ADDRESS, submitted_account_at_address, "account-address")],
     "password_reset.forgot": [ViewLimit(RESET_REQUEST_PER_ADDRESS, client_address, "address"),
                               ViewLimit(RESET_REQUEST_PER_ACCOUNT, submitted_account, "account")],
     "password_reset.choose": [ViewLimit(RESET_FORM_PER_ADDRESS, client_address, "address")],
@@ -134,3 +146,49 @@ def _too_many_requests(error: RateLimitExceeded):
             render_template("errors/error.html", status=429, message=message), 429))
     response.headers["Retry-After"] = str(seconds)
     return response
+
+
+# --- the per-account delay ----------------------------------------------------------------------
+
+sleep = time.sleep  # tests replace it to see the delays without waiting for them
+
+
+def wait_before_sign_in() -> float:
+    """Waits as long as the submitted account's recent failures ask for (none when rate limits
+    are off); returns the seconds waited. The right password from anywhere still gets in, only
+    later: a guesser is slowed down, the account's owner is never locked out."""
+    failures = _failure_store(lambda storage, key: storage.get(key)) or 0
+    delay = sign_in_delay(failures)
+    if delay:
+        log.info("sign-in at an account with %d recent failures waits %.1f s", failures, delay)
+        sleep(delay)
+    return delay
+
+
+def sign_in_delay(failures: int) -> float:
+    if failures < FREE_FAILURES:
+        return 0.0
+    return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** (failures - FREE_FAILURES))
+
+
+def sign_in_failed() -> None:
+    _failure_store(lambda storage, key: storage.incr(key, FAILURE_MEMORY_SECONDS))
+
+
+def sign_in_succeeded() -> None:
+    _failure_store(lambda storage, key: storage.clear(key))
+
+
+def _failure_store(operation):
+    """Runs ``operation(storage, key)`` on the limiter's storage (Redis in production, so that all
+    workers count together), for the submitted account. A storage that fails means no delay: a
+    sign-in must not wait on it."""
+    limiter = get_limiter()
+    if not limiter.enabled:
+        return None
+    key = f"matchmaker/sign-in-failures/{submitted_account()}"
+    try:
+        return operation(limiter.storage, key)
+    except Exception as error:  # noqa: BLE001  whatever the storage's client raises
+        log.warning("sign-in failures not counted, the rate-limit storage failed: %s", error)
+        return None
