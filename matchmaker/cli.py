@@ -127,6 +127,16 @@ def _fail(error: DomainError):
 
 
 
+@index_cli.command("reference-means")
+def write_reference_means() -> None:
+    """Encode the parallel reference texts with the configured encoder and store their language
+    means beside them, so workers need not encode them at start (for a new default encoder)."""
+    from matchmaker.matching.language_means import save_reference_means
+    from matchmaker.matching.runtime import get_encoder
+
+    click.echo(f"Wrote {save_reference_means(get_encoder())}.")
+
+
 @index_cli.command("rebuild")
 def rebuild_index() -> None:
     """Embed every profile whose text or encoder changed, then write the index snapshot that

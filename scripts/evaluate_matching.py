@@ -102,7 +102,8 @@ def _mean(values) -> float:
 
 
 def rank_all(app, need_ids: list[str], weights: dict | None, centering: float | None = None,
-             prior_weight: float | None = None) -> dict[str, list[tuple[str, float]]]:
+             prior_weight: float | None = None, texts: dict[str, str] | None = None) -> dict[str, list]:
+    """Rankings of capabilities for the given needs, or for ``texts`` (id -> typed text)."""
     from sqlalchemy import select
 
     from matchmaker.database import get_database
@@ -125,6 +126,8 @@ def rank_all(app, need_ids: list[str], weights: dict | None, centering: float | 
         external = dict(session.execute(select(Profile.id, Profile.external_id)).all())
         for need_id in need_ids:
             runs[need_id] = [(external[pid], score) for pid, score in ranked_ids(session, engine, needs[need_id])]
+        for query_id, text in (texts or {}).items():
+            runs[query_id] = [(external[pid], score) for pid, score in ranked_ids(session, engine, text=text)]
     return runs
 
 
@@ -215,11 +218,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--centering", type=float, help="share of the language mean taken off (final method)")
     parser.add_argument("--prior-weight", type=float, help="how many corpus texts the reference means count as")
     parser.add_argument("--calibrate", action="store_true", help="print precision by score threshold (final)")
+    parser.add_argument("--title-queries", action="store_true",
+                        help="also rank with each need's title as typed text (final): nDCG and calibration")
     args = parser.parse_args(argv)
     results, extras = run_evaluation(args)
     if results:
         print_table(results)
     for method, extra in extras.items():
+        if extra.get("metrics"):
+            print(f"{method}: {json.dumps(extra['metrics'])}")
         if extra.get("translations"):
             print(f"{method} translations: {json.dumps(extra['translations'])}")
         for row in extra.get("calibration", []):
@@ -227,6 +234,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"metrics": results, **{f"{m}_extra": e for m, e in extras.items()}}))
     return 0
+
+
+def title_query_report(app, needs, weights, centering, args, qrels, languages) -> dict:
+    """Each need's title typed into the search box: how well the text path ranks, and where its
+    strength words belong (short texts score lower than whole profiles)."""
+    from matchmaker.matching.calibration import PRECISION
+
+    with app.app_context():
+        runs = rank_all(app, [], weights, centering, args.prior_weight, texts={str(n["id"]): n["title"] for n in needs})
+    ranked = {need: [doc for doc, _ in docs] for need, docs in runs.items()}
+    return {"metrics": evaluate(ranked, qrels, languages)["all"],
+            "calibration": calibration_table(runs, qrels, PRECISION)}
 
 
 def run_evaluation(args) -> tuple[dict, dict]:
@@ -263,6 +282,8 @@ def run_evaluation(args) -> tuple[dict, dict]:
                 from matchmaker.matching.calibration import PRECISION
 
                 extras[method]["calibration"] = calibration_table(runs, qrels, PRECISION)
+            if args.title_queries and method == "final":
+                extras["title-queries"] = title_query_report(app, needs, weights, centering, args, qrels, languages)
     return results, extras
 
 

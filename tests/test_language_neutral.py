@@ -75,7 +75,8 @@ def test_short_or_empty_text_has_no_confident_language():
 
 def side(passages: list[np.ndarray], kind: str = "need") -> ranking.Side:
     vectors = normalise(np.stack(passages))
-    return ranking.Side(kind=kind, vector=normalise(vectors.sum(axis=0)), passages=[f"p{i}" for i in range(len(passages))],
+    return ranking.Side(kind=kind, vector=normalise(vectors.sum(axis=0)),
+                        passages=[f"p{i}" for i in range(len(passages))],
                         passage_vectors=vectors, terms={})
 
 
@@ -89,10 +90,80 @@ def test_a_reason_that_matches_everyone_is_not_shown():
 
 
 def test_one_word_per_score_and_no_word_below_possible():
-    thresholds = THRESHOLDS["e5onnx"]
-    assert thresholds["strong"] > thresholds["good"] > thresholds["possible"]
+    for source in ("profile", "text"):
+        words = THRESHOLDS["e5onnx"][source]
+        assert words["strong"] >= words["good"] > words["possible"]
+    thresholds = THRESHOLDS["e5onnx"]["profile"]
     assert ranking.strength(thresholds["strong"], thresholds) == "strong"
     assert ranking.strength(thresholds["good"] + 1e-6, thresholds) == "good"
     assert ranking.strength(thresholds["possible"] - 1e-6, thresholds) is None
     assert set(PRECISION) == {"strong", "good", "possible"}
     assert thresholds_for("st:some-model") == thresholds_for("e5onnx")
+
+
+# --- through the services and the API, on the test encoder --------------------------------------
+
+FALLS_TEXT = "Patients fall at night on the geriatric ward when they get up alone to go to the toilet."
+
+
+@pytest.fixture
+def many_matches(make, index):
+    need = index(make.need(title="Night-time falls", description=FALLS_TEXT))
+    products = [index(make.capability(title=f"Fall sensor {i}", description=f"{FALLS_TEXT} Sensor model {i}."))
+                for i in range(14)]
+    return need, products
+
+
+def test_match_lists_count_and_page_without_repeats(api, make, many_matches):
+    need, products = many_matches
+    client = api.as_user(make.user(need.organisation))
+    first = client.get(f"/api/v1/needs/{need.id}/matches?limit=10").json
+    second = client.get(f"/api/v1/needs/{need.id}/matches?limit=10&offset=10").json
+    assert first["total"] == second["total"] == 14
+    ids = [item["profile"]["id"] for item in first["items"] + second["items"]]
+    assert len(ids) == len(set(ids)) == 14 and set(ids) == {p.id for p in products}
+    assert second["offset"] == 10 and not first["closest"]
+
+
+def test_match_page_shows_the_count_and_a_next_page(client, auth, make, many_matches):
+    need, _ = many_matches
+    auth.login(make.user(need.organisation))
+    page = client.get(f"/needs/{need.id}/matches").get_data(as_text=True)
+    assert "14 matches" in page and "Page 1 of 2" in page
+    assert "Page 2 of 2" in client.get(f"/needs/{need.id}/matches?page=2").get_data(as_text=True)
+
+
+def test_nothing_below_the_lowest_word_is_labelled(app, db, make, index):
+    from matchmaker.matching.runtime import get_engine
+    from matchmaker.services.browse import ProfileFilters
+    from matchmaker.services.matching import matches_for_profile
+
+    need = index(make.need(title="Night-time falls", description=FALLS_TEXT))
+    index(make.capability(title="Invoices", description="Invoice scanning for accounting departments."))
+    with app.test_request_context():
+        engine = get_engine()
+        engine.thresholds = thresholds_for("any", {"strong": 2.0, "good": 1.9, "possible": 1.8})  # none reached
+        results = matches_for_profile(db, engine, None, need, ProfileFilters())
+    assert results.total == 0 and results.closest
+    assert [m.explanation.strength for m in results] == [None]
+
+
+def test_a_pair_gets_the_same_word_on_every_page(app, db, make, index):
+    """The arena's people list, its request page and the match list label a pair alike."""
+    from matchmaker.matching.runtime import get_engine
+    from matchmaker.services import matching
+    from matchmaker.services.browse import ProfileFilters
+
+    need = index(make.need(title="Night-time falls", description=FALLS_TEXT))
+    near = index(make.capability(title="Near", description=FALLS_TEXT + " A sensor alerts the nurse."))
+    far = index(make.capability(title="Far", description="A sensor that alerts the nurse when a patient falls."))
+    with app.test_request_context():
+        engine = get_engine()
+        engine.thresholds = thresholds_for("any", {"strong": 0.7, "good": 0.0, "possible": -1.0})
+        listed = {m.profile.id: m.explanation.strength
+                  for m in matching.matches_for_profile(db, engine, None, need, ProfileFilters())}
+        among = {m.profile.id: m.explanation.strength
+                 for m in matching.matches_among(db, engine, None, need, [near.id, far.id])}
+        paired = {p.id: matching.pair_match(db, engine, need, p).explanation.strength for p in (near, far)}
+    assert listed == among == paired
+    assert set(paired.values()) == {"strong", "good"}  # the two pairs really differ

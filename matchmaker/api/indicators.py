@@ -53,7 +53,7 @@ class SimilarNeed(BaseModel):
     title: str
     organisation: str
     score: float
-    strength: str  # strong, good or possible
+    strength: str | None  # strong, good or possible; None for a closest need that earns no word
 
 
 class TrustNeed(BaseModel):

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from matchmaker import MAX_ID
 from matchmaker.models.arenas import as_utc
 from matchmaker.services.schemas import CapabilityInput, NeedInput
+from matchmaker.services.storable import nfc
 
 # SQLite hands back naive datetimes; every stored time is UTC, and the document promises date-times
 # with an offset (RFC 3339), so each one is made explicit before it is answered.
@@ -124,7 +125,7 @@ class MatchFilters(FacetQuery):
 
 
 class TextMatchRequest(MatchFilters):
-    text: Annotated[str, Field(min_length=3, max_length=5000)]
+    text: Annotated[str, Field(min_length=3, max_length=5000), AfterValidator(nfc)]
     kind: Literal["need", "capability"] = Field(description="What to find: needs or capabilities.")
 
 

@@ -35,6 +35,9 @@ KINDS = ("need", "capability")
 # Change ids from concurrent transactions can become visible out of order; looking back this
 # far and skipping what was applied already catches the late ones.
 LOOKBACK = 200
+# Below this many profiles of a kind, "what matches most of them" says nothing: no passage is
+# held back as generic.
+MIN_TYPICAL = 20
 
 
 def public_clause():
@@ -92,23 +95,25 @@ class MatchingEngine:
         a code, or a code-to-probability mapping for text whose language is uncertain."""
         return self.centering.apply(vectors, language)
 
-    def strength(self, score: float) -> str | None:
-        return ranking.strength(score, self.thresholds)
+    def strength(self, score: float, from_text: bool = False) -> str | None:
+        """The one word for a score, on every page and in the API."""
+        return ranking.strength(score, self.thresholds["text" if from_text else "profile"])
 
     def explain(self, asking: ranking.Side, other: ranking.Side, score: float) -> ranking.Explanation:
         """The one explanation of a pair, whichever page or endpoint shows it."""
         typical = (self.typical_profile(other.kind), self.typical_profile(asking.kind))
-        return ranking.explain(asking, other, self.strength(score), typical)
+        return ranking.explain(asking, other, self.strength(score, asking.from_text), typical)
 
     def typical_profile(self, kind: str) -> np.ndarray | None:
-        """The unit mean of a kind's indexed vectors: what a passage matching everyone is near."""
-        if kind not in self.indexes:
+        """The mean of a kind's indexed vectors: a passage's inner product with it is its average
+        cosine with that kind's profiles, how well it matches everyone."""
+        if kind not in self.indexes or len(self.indexes[kind]) < MIN_TYPICAL:
             return None
         size, (cached_size, typical) = len(self.indexes[kind]), self._typical.get(kind, (-1, None))
         # Recomputing costs a pass over the vectors, so only when the index has changed enough.
         if abs(size - cached_size) > (0 if size < 200 else size // 20):
             mean = self.indexes[kind].mean_vector()
-            typical = None if mean is None or not np.any(mean) else mean / np.linalg.norm(mean)
+            typical = mean
             self._typical[kind] = (size, typical)
         return typical
 

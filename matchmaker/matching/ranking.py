@@ -42,6 +42,9 @@ class Side:
     trl_min: int | None = None
     trl_max: int | None = None
     language: str = "en"
+    # Typed into the search box rather than a stored profile: short texts score lower, so
+    # their strength words have a calibration of their own.
+    from_text: bool = False
 
 
 @dataclass
@@ -120,23 +123,23 @@ def explain(asking: Side, other: Side, strength: str | None,
     )
 
 
-# A pair of passages is shown as the reason only when it is this much closer to each other than
-# its passages are to the typical profile of the other side. A sentence that matches most
-# profiles ("we are looking for a hospital to pilot with") is no reason for this pair.
-MIN_SPECIFICITY = 0.05
+# A pair of passages is shown as the reason only when the two are this much closer to each other
+# than each is, on average, to the profiles of the other side (CSLS-style). A sentence that
+# matches most profiles ("we are looking for a hospital to pilot with") is no reason for a pair.
+MIN_SPECIFICITY = 0.10
 
 
 def best_passage_pairs(asking: Side, other: Side, count: int = 2,
                        typical: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> list[tuple[str, str]]:
     """The passages of each side that match each other more than they match everyone, each
-    passage used once. ``typical``: unit vectors of the other side's and the asking side's
-    typical profile; without them, the plainly best pairs."""
+    passage used once. ``typical``: the mean vectors of the other side's and of the asking
+    side's kind; without them, the plainly best pairs."""
     if len(asking.passage_vectors) == 0 or len(other.passage_vectors) == 0:
         return []
     similarity = asking.passage_vectors @ other.passage_vectors.T
-    specific = similarity - _genericness(asking.passage_vectors, typical[0])[:, None] \
-        - _genericness(other.passage_vectors, typical[1])[None, :]
-    floor = MIN_SPECIFICITY if typical[0] is not None or typical[1] is not None else -np.inf
+    specific = similarity - 0.5 * (_average_match(asking.passage_vectors, typical[0])[:, None]
+                                   + _average_match(other.passage_vectors, typical[1])[None, :])
+    floor = -np.inf if typical[0] is None and typical[1] is None else MIN_SPECIFICITY
     pairs, used_a, used_b = [], set(), set()
     for flat in np.argsort(-specific, axis=None):
         a, b = divmod(int(flat), similarity.shape[1])
@@ -152,11 +155,11 @@ def best_passage_pairs(asking: Side, other: Side, count: int = 2,
     return pairs
 
 
-def _genericness(passage_vectors: np.ndarray, typical: np.ndarray | None) -> np.ndarray:
-    """Half each passage's cosine with the typical profile it would be matched against."""
+def _average_match(passage_vectors: np.ndarray, typical: np.ndarray | None) -> np.ndarray:
+    """Each passage's average cosine with the profiles whose mean ``typical`` is."""
     if typical is None:
         return np.zeros(len(passage_vectors))
-    return 0.5 * np.maximum(passage_vectors @ typical, 0.0)
+    return passage_vectors @ typical
 
 
 def mismatches(asking: Side, other: Side) -> list[tuple[str, dict]]:

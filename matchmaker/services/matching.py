@@ -142,14 +142,19 @@ def text_side(session: Session, engine: MatchingEngine, text: str, kind: str) ->
     language = max(weights, key=weights.get) if weights else "en"
     return ranking.Side(kind=kind, vector=engine.center(vector, weights), passages=passages,
                         passage_vectors=engine.center(passage_vectors, weights),
-                        terms=term_counts(text, language) if engine.weights["lexical"] else {}, language=language)
+                        terms=term_counts(text, language) if engine.weights["lexical"] else {}, language=language,
+                        from_text=True)
 
 
-def ranked_ids(session: Session, engine: MatchingEngine, profile: Profile) -> list[tuple[int, float]]:
-    """Every candidate in the pool for a profile, best first, labelled or not: for evaluation
-    and calibration, which must see the ranking the pages show."""
-    asking = profile_side(session, engine, profile)
-    ranked = _ranked(session, engine, None, asking, OTHER_KIND[profile.kind], None, lambda c: True, None)
+def ranked_ids(session: Session, engine: MatchingEngine, profile: Profile | None = None,
+               text: str | None = None, kind: str = "capability") -> list[tuple[int, float]]:
+    """Every candidate in the pool for a profile (or for typed text looking for ``kind``), best
+    first, labelled or not: for evaluation and calibration, which must see the pages' ranking."""
+    if profile is not None:
+        asking, kind = profile_side(session, engine, profile), OTHER_KIND[profile.kind]
+    else:
+        asking = text_side(session, engine, text, OTHER_KIND[kind])
+    ranked = _ranked(session, engine, None, asking, kind, None, lambda c: True, None)
     return [(candidate.id, score) for candidate, score in ranked]
 
 
@@ -169,7 +174,7 @@ def _ranked(session, engine, viewer, asking, kind, filters, keep, allowed) -> li
 def _rank(session, engine, viewer, asking, kind, filters, window, keep=lambda c: True, allowed=None) -> MatchList:
     limit, offset = max(1, min(window[0], engine.max_results)), max(0, window[1])
     ranked = _ranked(session, engine, viewer, asking, kind, filters, keep, allowed)
-    labelled = [(c, score) for c, score in ranked if engine.strength(score) is not None]
+    labelled = [(c, score) for c, score in ranked if engine.strength(score, asking.from_text) is not None]
     window_rows = labelled[offset:offset + limit] if labelled else ranked[:min(CLOSEST, limit)]
     shown = {p.id: p for p in session.scalars(select(Profile).where(Profile.id.in_([c.id for c, _ in window_rows])))}
     items = [Match(shown[c.id], score, engine.explain(asking, c.side, score)) for c, score in window_rows]

@@ -48,3 +48,36 @@ def test_founder_filters_matched_needs_and_sees_why(page: Page, live_app, seed, 
     expect(match.locator("blockquote").first).to_contain_text("radar sensor")
     expect(match.get_by_text("Geriatrics").first).to_be_visible()
     screenshot(page, "matched-needs")
+
+
+FRACTURE_AI = ("Our AI reads X-ray images as they are taken and marks likely fractures of the wrist, hip, ankle "
+               "and ribs for the radiologist and the emergency physician, so fewer fractures are missed at night.")
+NORWEGIAN_NOISE = [
+    ("Digital vaktplan", "Vaktplanlegging for sykehusavdelinger: turnus, bytte av vakter og oversikt over "
+                         "bemanningen i sanntid, koblet til lønnssystemet."),
+    ("Smart kjøleskap for medisiner", "Temperaturovervåkning av medisinkjøleskap på sengeposten, med varsel "
+                                      "til apoteket når temperaturen går utenfor grensene."),
+    ("Kantine-app", "Pasienter og pårørende bestiller mat fra sykehuskantinen på mobilen og får beskjed "
+                    "når maten er klar."),
+]
+
+
+def test_norwegian_search_finds_the_english_product_that_fits(page: Page, live_app, seed, sign_in, screenshot):
+    """The search box in Norwegian, the fitting product written in English: it comes first,
+    ahead of Norwegian products about something else."""
+    clinician = seed.user(kind="clinical_department", name="Kari Nordmann")
+    fracture = seed.capability(title="FractureFinder", description=FRACTURE_AI)
+    noise = [seed.capability(title=title, description=text, language="nb") for title, text in NORWEGIAN_NOISE]
+    with live_app.app_context():
+        refresh_profiles(seed.db, [fracture, *noise], get_encoder(live_app))
+    seed.db.commit()
+    sign_in(clinician)
+    page.goto("/match")
+    page.get_by_label("Describe your problem or product").fill("AI som finner brudd på røntgenbilder")
+    page.get_by_label("Find suppliers").check()
+    page.get_by_role("button", name="Search").click()
+    first = page.locator("article.match-card").first
+    expect(first).to_contain_text("FractureFinder")
+    expect(first.locator(".strength")).to_be_visible()
+    expect(page.locator(".match-count")).to_be_visible()
+    screenshot(page, "norwegian-search")
