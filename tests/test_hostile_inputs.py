@@ -1,7 +1,8 @@
 """Hostile input through every text field of every form, the JSON API and the JSONL import.
 
-Each input is either stored faithfully (read back, it equals what was sent) or refused with a 4xx
-that names the field, leaving nothing half-saved; never a 500. Every page showing a stored value
+Each input is either stored faithfully (read back, it equals what was sent, or the same in Unicode
+NFC, which profile text and names are normalised to) or refused with a 4xx that names the field,
+leaving nothing half-saved; never a 500. Every page showing a stored value
 shows it inert: no injected element, event handler or ``javascript:`` link.
 
 The corpus is data: a field is one line in WEB_FIELDS, API_FIELDS or IMPORT_FIELDS, an input one
@@ -63,6 +64,15 @@ PAYLOADS: dict[str, str] = {
 # JSON can spell a lone surrogate; form posts and files of UTF-8 text cannot carry one.
 JSON_PAYLOADS = {**PAYLOADS, "lone_surrogate": "half \ud83d of an emoji"}
 assert NFC != NFD
+
+
+def faithful(stored: Any, sent: Any) -> bool:
+    """What was sent, or the same in NFC (text composed the way keyboards type it)."""
+    def composed(value):
+        if isinstance(value, str):
+            return unicodedata.normalize("NFC", value)
+        return [composed(item) for item in value] if isinstance(value, list) else value
+    return stored == sent or stored == composed(sent)
 
 
 # --- checking pages -----------------------------------------------------------------------------
@@ -531,7 +541,7 @@ def test_web_form_field_stores_or_refuses_hostile_input(target: Field, client, a
             elif target.name == "clinical_areas":
                 ok = got == [value]
             else:
-                ok = got == value
+                ok = faithful(got, value)
             if not ok:
                 shown = repr(got)[:80] if not isinstance(got, str) or len(got) < 200 else f"{len(got)} chars"
                 problems.append(f"{where}: stored {shown}, not what was sent")
@@ -708,7 +718,7 @@ def test_api_field_stores_or_refuses_hostile_input(target: ApiField, api, make, 
             continue
         if 200 <= status < 300:
             stored = endpoint.read(ctx, response.get_json(), db)
-            if stored is not None and target.read(stored) not in (value, [value]):
+            if stored is not None and not any(faithful(target.read(stored), v) for v in (value, [value])):
                 got = target.read(stored)
                 shown = f"{len(got)} chars" if isinstance(got, str) and len(got) > 200 else repr(got)[:80]
                 problems.append(f"{where}: stored {shown}, not what was sent")
@@ -829,11 +839,11 @@ def test_import_field_stores_or_refuses_hostile_input(target: ImportField, app, 
             problems.append(f"{where}: crashed with {type(error).__name__}: {str(error)[:200]}")
             continue
         db.expire_all()
-        external_id = value if target.name == "id" else record["id"]
+        external_id = unicodedata.normalize("NFC", value) if target.name == "id" else record["id"]
         stored = db.scalar(select(model).where(model.external_id == external_id))
         if stored is None:
             problems.append(f"{where}: imported, but not found by its id")
-        elif target.read(stored) != value:
+        elif not faithful(target.read(stored), value):
             got = target.read(stored)
             shown = f"{len(got)} chars" if isinstance(got, str) and len(got) > 200 else repr(got)[:80]
             problems.append(f"{where}: stored {shown}, not what was sent")

@@ -20,6 +20,7 @@ from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
 from matchmaker.services.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from matchmaker.services.organisations import create_organisation
+from matchmaker.services.storable import nfc
 from matchmaker.vocabulary import INTERFACE_LOCALES
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,13 @@ def create_user(session: Session, email: str, name: str, password: str, organisa
                 is_admin: bool = False) -> User:
     email = normalise_email(email)
     _check_password(password)
-    if not name.strip():
+    name = nfc(name or "").strip()
+    if not name:
         raise ValidationFailed(_("Please correct the marked fields."), {"name": _("Give your name.")})
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(_("An account with this e-mail address exists already."),
                        {"email": _("An account with this e-mail address exists already.")})
-    user = User(email=email, name=name.strip(), password_hash=generate_password_hash(password),
+    user = User(email=email, name=name, password_hash=generate_password_hash(password),
                 organisation=organisation, is_admin=is_admin)
     session.add(user)
     session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.models import Organisation, Profile, ProfileTag, User
 from matchmaker.services.profiles import MODEL_BY_KIND
+from matchmaker.services.storable import nfc
 
 T = TypeVar("T")
 
@@ -29,6 +30,9 @@ class ProfileFilters:
     # "public": published profiles of approved organisations; "mine": every profile of the
     # viewer's own organisation, drafts included.
     scope: str = "public"
+
+    def __post_init__(self):
+        self.q = nfc(self.q or "")  # as profile text is stored
 
     @property
     def is_empty(self) -> bool:

@@ -14,6 +14,7 @@ from matchmaker.models import Organisation, Profile, User
 from matchmaker.models.types import utcnow
 from matchmaker.services import audit, permissions
 from matchmaker.services.errors import NotFound, ValidationFailed
+from matchmaker.services.storable import nfc
 from matchmaker.vocabulary import COMPANY_SIZES, COUNTRIES, ORGANISATION_KINDS, PARENT_KINDS
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 def validate_organisation(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     """Check organisation fields; returns them cleaned or raises ValidationFailed."""
     errors: dict[str, str] = {}
+    data = nfc(data)
     name = (data.get("name") or "").strip()
     if not 2 <= len(name) <= 200:
         errors["name"] = _("Give the organisation's name (2 to 200 characters).")

@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from matchmaker.services.errors import ValidationFailed
+from matchmaker.services.storable import nfc
 from matchmaker.vocabulary import (
     AFFECTED_GROUPS,
     CARE_SETTINGS,
@@ -107,7 +108,7 @@ def field_errors(error: PydanticValidationError) -> dict[str, str]:
 def validate_profile(kind: str, data: dict[str, Any]) -> ProfileInput:
     """Validate profile input or raise ValidationFailed with per-field messages."""
     schema = INPUT_BY_KIND[kind]
-    cleaned = {key: (None if value == "" else value) for key, value in data.items()}
+    cleaned = {key: (None if value == "" else value) for key, value in nfc(data).items()}
     try:
         return schema.model_validate(cleaned)
     except PydanticValidationError as error:

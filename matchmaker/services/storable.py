@@ -11,14 +11,33 @@ Input holding either is refused with a message naming the field, rather than str
 would silently store something other than what was sent, and neither character belongs in a
 profile, a comment or a name. Every other character (right-to-left marks, zero-width joiners,
 emoji, combining marks) is kept as sent.
+
+Profile text, names and search queries are also normalised to Unicode NFC (``nfc``): "å" can be
+sent as one character or as "a" and a combining ring (text pasted from macOS often is), which look
+the same but compare, search and sort differently. NFC is what keyboards produce on every system.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
+
+T = TypeVar("T")
+
+
+def nfc(value: T) -> T:
+    """Text in NFC: a string, or every string in nested dicts (keys too) and lists; anything else
+    as it is."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {nfc(key): nfc(item) for key, item in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list | tuple):
+        return type(value)(nfc(item) for item in value)  # type: ignore[return-value]
+    return value
 
 
 def text_problem(text: str) -> str | None:

@@ -26,7 +26,7 @@ from matchmaker.services.organisations import validate_organisation
 from matchmaker.services.profiles import MODEL_BY_KIND, apply_input, profile_fields
 from matchmaker.services.records import RecordError
 from matchmaker.services.schemas import validate_profile
-from matchmaker.services.storable import unstorable_fields
+from matchmaker.services.storable import nfc, unstorable_fields
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def parse_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Li
         if unstorable:
             yield number, LineProblem(number, "; ".join(f"{name}: {problem}" for name, problem in unstorable.items()))
             continue
-        yield number, record if isinstance(record, dict) else LineProblem(number, "not a JSON object")
+        yield number, nfc(record) if isinstance(record, dict) else LineProblem(number, "not a JSON object")
 
 
 def import_lines(session: Session, lines: Iterable[str], progress: Callable[[int], None] = lambda n: None,

@@ -11,6 +11,7 @@ from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.activity import record_match_view_after
 from matchmaker.services.profiles import organisation_profiles
+from matchmaker.services.storable import nfc
 from matchmaker.web.forms import MatchFilterForm
 from matchmaker.web.profiles import KIND_BY_SECTION, SECTION, filters_from
 
@@ -60,7 +61,7 @@ def my_matches():
 @bp.get("/match")
 def search():
     form = MatchFilterForm(request.args)
-    text = (request.args.get("text") or "").strip()[:5000]
+    text = nfc(request.args.get("text") or "").strip()[:5000]
     kind = request.args.get("kind") if request.args.get("kind") in KIND_BY_SECTION.values() else _wanted_kind()
     results = []
     if text:
