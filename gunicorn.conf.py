@@ -13,3 +13,15 @@ preload_app = False
 # Set before any worker imports torch or FAISS: one thread each; the encoder takes its own small
 # pool when it loads (MATCHING_ENCODER_THREADS).
 raw_env = ["OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1", "TOKENIZERS_PARALLELISM=false", "HF_HUB_OFFLINE=1"]
+
+
+def post_worker_init(worker):
+    """Each worker loads its encoder, matching index and language detector before its first
+    request (after the fork, so never in the master). A failure is logged, and the worker starts
+    cold rather than not at all."""
+    try:
+        from matchmaker.warmup import warm_up, with_heartbeat
+
+        with_heartbeat(worker.notify, lambda: warm_up(worker.wsgi))
+    except Exception:  # noqa: BLE001
+        worker.log.exception("warming up the worker failed")

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from flask import Flask
 
 LOG_FORMATS = ("text", "json")
+# Libraries that report routine steps at INFO: each web worker would repeat them at every start.
+QUIET_LOGGERS = ("faiss.loader", "alembic.runtime.plugins")
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
@@ -46,6 +48,7 @@ def logging_config(level: str, log_format: str) -> dict:
         },
         "handlers": {"stderr": {"()": StderrHandler, "formatter": log_format}},
         "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {name: {"level": max(logging.WARNING, logging.getLevelName(level))} for name in QUIET_LOGGERS},
     }
 
 

@@ -26,18 +26,21 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parent
 ROOT = SCRIPTS.parent
 sys.path.insert(0, str(ROOT))
 
-from loadtest import serve  # noqa: E402
+from loadtest import free_port, stop, wait_until_up  # noqa: E402
 from loadtest_data import create_schema, drop_schema  # noqa: E402
 from loadtest_report import server_errors  # noqa: E402
 
 TOKEN_USER = "founder@demo.example.org"
 REQUEST_TIMEOUT = 30
+STARTUP_SECONDS = 300
 TEXTS = (
     "A wearable sensor that detects falls at night and alerts the nurse on duty.",
     "Remote monitoring of heart failure patients at home with a tablet and a blood pressure cuff.",
@@ -93,6 +96,51 @@ def run(args, url: str, database: str, tmp: Path) -> list[dict]:
     for line, count in server_errors(log.read_text(errors="replace")).most_common(5):
         say(f"server error (x{count}): {line}")
     return results
+
+
+@contextmanager
+def serve(env: dict, log: Path) -> Iterator[str]:
+    """gunicorn with gunicorn.conf.py on a free loopback port, for the length of a with block. It
+    answers once a worker has warmed up, which on a busy machine takes a while."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+               "wsgi:app"]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_up(base_url, process, limit=STARTUP_SECONDS)
+        wait_for_warm_workers(log)
+        say(f"gunicorn (pid {process.pid}) serves {base_url}; workers' memory (RSS) {workers_rss_mb(process.pid)} MB")
+        yield base_url
+        say(f"workers' memory (RSS) after the load: {workers_rss_mb(process.pid)} MB")
+    finally:
+        stop(process)
+
+
+def workers_rss_mb(master_pid: int) -> list[int]:
+    """Resident memory of each of gunicorn's workers (Linux's /proc; empty elsewhere)."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master_pid) and "VmRSS" in fields:
+            sizes.append(int(fields["VmRSS"].split()[0]) // 1024)
+    return sorted(sizes)
+
+
+def wait_for_warm_workers(log: Path) -> None:
+    """Until every worker booted has said it warmed up (or failed to), so that the figures are
+    of a site at work rather than starting."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if text.count("warmed up in") + text.count("warming up failed") >= text.count("Booting worker"):
+            return
+        time.sleep(0.5)
+    say("not every worker reported warming up; measuring anyway")
 
 
 def flask(env: dict, *arguments: str) -> str:
