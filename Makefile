@@ -17,9 +17,9 @@ export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run serve install install-dev migrate demo test lint translations extract-messages browser clean
+.PHONY: run serve install install-dev migrate demo reindex test lint translations extract-messages browser clean
 
-run: install instance/secret_key migrate demo serve
+run: install instance/secret_key migrate demo reindex serve
 
 serve:
 	@echo ""
@@ -68,6 +68,12 @@ migrate: install instance/secret_key
 demo: export OMP_NUM_THREADS := $(shell nproc)
 demo: install instance/secret_key
 	$(FLASK) demo load
+
+# Profiles embedded by another encoder (after the default changed) are embedded again, with a
+# progress bar, and the index snapshot the workers start from is written.
+reindex: export OMP_NUM_THREADS := $(shell nproc)
+reindex: install instance/secret_key
+	$(FLASK) index rebuild
 
 test: install-dev
 	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest $(PYTEST_ARGS)
