@@ -4,11 +4,12 @@
 
 Without --database-url: a fresh SQLite database in a temporary directory. With it (PostgreSQL): a
 new schema of its own in that database, dropped afterwards. Either way the schema is migrated, the
-demo content loaded with `flask demo load`, an API token made with `flask users create-token`, and
-the site served by gunicorn with gunicorn.conf.py on a free loopback port. Then, one after
-another, `GET /api/v1/needs`, `GET /api/v1/needs/{id}/matches` and `POST /api/v1/match` are kept
-busy by N connections (keep-alive, one thread each) for a fixed time, at most --max-requests
-each. Any answer other than 2xx, and any failed connection, counts as an error.
+demo content loaded with `flask demo load` and indexed with `flask index rebuild`, an API token
+made with `flask users create-token`, and the site served by gunicorn with gunicorn.conf.py on a
+free loopback port. Once its workers have warmed up, `GET /api/v1/needs`, `GET
+/api/v1/needs/{id}/matches` and `POST /api/v1/match` are kept busy, one after another, by N
+connections (keep-alive, one thread each) for a fixed time, at most --max-requests each. Any
+answer other than 2xx, and any failed connection, counts as an error.
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ def run(args, url: str, database: str, tmp: Path) -> list[dict]:
                         "MATCHING_SNAPSHOT_DIR": str(tmp / "index-cache")}
     say(f"migrating and loading the demo content into {database} (embeds every profile)")
     flask(env, "db", "upgrade")
-    flask(env | {"OMP_NUM_THREADS": str(os.cpu_count() or 1)}, "demo", "load")
+    batch = env | {"OMP_NUM_THREADS": str(os.cpu_count() or 1)}  # batch work, as `make run` does it
+    flask(batch, "demo", "load")
+    flask(batch, "index", "rebuild")  # the index snapshot the workers start from
     token = flask(env, "users", "create-token", TOKEN_USER, "--name", "load test").strip().splitlines()[-1]
     log = tmp / "server.log"
     with serve(env, log) as base_url:
