@@ -90,13 +90,24 @@ class Centering:
 
     def __init__(self, means: LanguageMeans, strength: float = STRENGTH):
         self.means, self.strength = means, strength
+        self._offsets: dict[str, np.ndarray | None] = {}  # per language code: what is taken off
 
     def apply(self, vectors: np.ndarray, language: Mapping[str, float] | str | None) -> np.ndarray:
         vectors = np.asarray(vectors, dtype=np.float32)
-        mean = self.means.mean_for(language or {})
-        if mean is None or self.strength == 0 or vectors.size == 0:
+        offset = self._offset(language or {})
+        if offset is None or vectors.size == 0:
             return vectors
-        return normalise(vectors - self.strength * mean)
+        return normalise(vectors - offset)
+
+    def _offset(self, language: Mapping[str, float] | str) -> np.ndarray | None:
+        # A ranking centres a hundred candidates' passages per request: one product per language.
+        if isinstance(language, str) and language in self._offsets:
+            return self._offsets[language]
+        mean = self.means.mean_for(language)
+        offset = None if mean is None or self.strength == 0 else (self.strength * mean).astype(np.float32)
+        if isinstance(language, str):
+            self._offsets[language] = offset
+        return offset
 
     def apply_rows(self, vectors: np.ndarray, languages: list[str]) -> np.ndarray:
         """Many vectors, each with its own language."""
