@@ -54,6 +54,9 @@ class ProfileMeta(BaseModel):
 
 class Need(ProfileMeta, NeedInput):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
+    # Checked when it was stored; checking every address again on every list cost a fifth of
+    # the time of a list request.
+    contact_email: str | None = Field(default=None, json_schema_extra={"format": "email"})
 
 
 class Capability(ProfileMeta, CapabilityInput):
