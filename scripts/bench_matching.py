@@ -139,6 +139,7 @@ def bench_service(encoder_spec: str, threads: int, base: np.ndarray, n: int, tmp
     from matchmaker.migrate import upgrade
     from matchmaker.models import NeedProfile, Organisation, Profile, ProfileVector
     from matchmaker.services.browse import ProfileFilters
+    from matchmaker.services.language import language_weights
     from matchmaker.services.matching import match_text, matches_for_profile
 
     app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
@@ -154,6 +155,7 @@ def bench_service(encoder_spec: str, threads: int, base: np.ndarray, n: int, tmp
             engine.sync(session)
             ready = time.perf_counter() - start
             needs = list(session.scalars(select(NeedProfile).limit(queries)))
+            language_weights("warm up")  # as a worker's warm-up does: the detector loads once
             stored, text = [], []
             for need in needs:
                 start = time.perf_counter()

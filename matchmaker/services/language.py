@@ -3,7 +3,7 @@
 Matching takes each language's mean off the vectors, so a wrong tag now hurts ranking. Bokmål,
 Nynorsk, Danish and Swedish share most function words, which a word-list guess cannot tell
 apart; lingua's statistical models can (on the labelled set: 1 of 185 texts wrong, where the
-word-list guess had 8). Its models load once per process, on first use.
+word-list guess had 8). Its models load once per process, on first use (a worker's warm-up).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ def _get_detector():
                 from lingua import Language, LanguageDetectorBuilder
 
                 languages = [getattr(Language, name) for name in LINGUA_CODES]
-                _detector = LanguageDetectorBuilder.from_languages(*languages).build()
+                # Loaded lazily, lingua reads its models on the first texts of each length and
+                # language: a second or two inside some user's request. All at once instead.
+                _detector = LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
     return _detector
 
 
