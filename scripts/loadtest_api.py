@@ -35,7 +35,7 @@ SCRIPTS = Path(__file__).resolve().parent
 ROOT = SCRIPTS.parent
 sys.path.insert(0, str(ROOT))
 
-from loadtest import free_port, stop, wait_until_up  # noqa: E402
+from loadtest import free_port, say, stop, wait_until_up  # noqa: E402
 from loadtest_data import create_schema, drop_schema  # noqa: E402
 from loadtest_report import server_errors  # noqa: E402
 
@@ -48,10 +48,6 @@ TEXTS = (
     "Digital triage in the emergency department to shorten waiting times for a scan.",
     "Sensor i sengen som varsler når pasienten prøver å reise seg om natten.",
 )
-
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def main() -> None:

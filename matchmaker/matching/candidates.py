@@ -3,6 +3,7 @@ without building ORM objects for profiles that will not be shown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,8 @@ def trust_id(organisation_id: int, kind: str, parent_id: int | None) -> int:
     return parent_id if kind == "clinical_department" and parent_id else organisation_id
 
 
-def load_candidates(session: Session, ids: list[int], with_terms: bool, center) -> dict[int, Candidate]:
+def load_candidates(session: Session, ids: list[int], with_terms: bool,
+                    center: Callable[[np.ndarray, str], np.ndarray]) -> dict[int, Candidate]:
     """``center(vectors, language)``: how the index treats vectors (its language means taken off)."""
     if not ids:
         return {}

@@ -51,7 +51,7 @@ def vector_language():
 
 class MatchingEngine:
     def __init__(self, encoder: Encoder, snapshot_dir: Path | None = None, ann_threshold: int = 20_000,
-                 thresholds: dict[str, float] | None = None):
+                 thresholds: dict | None = None):
         # One thread per worker: FAISS's OpenMP pool is slower with two on a single query and
         # misbehaves after a fork.
         faiss.omp_set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
@@ -112,8 +112,7 @@ class MatchingEngine:
         size, (cached_size, typical) = len(self.indexes[kind]), self._typical.get(kind, (-1, None))
         # Recomputing costs a pass over the vectors, so only when the index has changed enough.
         if abs(size - cached_size) > (0 if size < 200 else size // 20):
-            mean = self.indexes[kind].mean_vector()
-            typical = mean
+            typical = self.indexes[kind].mean_vector()
             self._typical[kind] = (size, typical)
         return typical
 

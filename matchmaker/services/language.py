@@ -45,6 +45,9 @@ def language_weights(text: str) -> dict[str, float]:
     return {LINGUA_CODES[v.language.name]: float(v.value) for v in values if v.value > 0}
 
 
-def guess_language(text: str, default: str = "en") -> str:
-    weights = language_weights(text)
+def most_likely(weights: dict[str, float], default: str = "en") -> str:
     return max(weights, key=weights.get) if weights else default
+
+
+def guess_language(text: str, default: str = "en") -> str:
+    return most_likely(language_weights(text), default)

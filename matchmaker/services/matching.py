@@ -22,7 +22,7 @@ from matchmaker.matching.text import split_passages, term_counts
 from matchmaker.models import Profile, ProfileVector, User
 from matchmaker.services import permissions
 from matchmaker.services.browse import ProfileFilters, filtered_ids
-from matchmaker.services.language import language_weights
+from matchmaker.services.language import language_weights, most_likely
 
 OTHER_KIND = {"need": "capability", "capability": "need"}
 
@@ -139,7 +139,7 @@ def text_side(session: Session, engine: MatchingEngine, text: str, kind: str) ->
     vector = encoder.encode_queries([text])[0]
     # A search-box text is usually one passage: its vector is the text's, no second encoding.
     passage_vectors = vector[None, :] if passages == [text] else encoder.encode_queries(passages)
-    language = max(weights, key=weights.get) if weights else "en"
+    language = most_likely(weights)
     return ranking.Side(kind=kind, vector=engine.center(vector, weights), passages=passages,
                         passage_vectors=engine.center(passage_vectors, weights),
                         terms=term_counts(text, language) if engine.weights["lexical"] else {}, language=language,

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from matchmaker.database import get_session
+from matchmaker.matching import ranking
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
@@ -13,7 +14,7 @@ from matchmaker.services.activity import record_match_view_after
 from matchmaker.services.profiles import organisation_profiles
 from matchmaker.services.storable import nfc
 from matchmaker.web.forms import MatchFilterForm
-from matchmaker.web.profiles import KIND_BY_SECTION, SECTION, filters_from
+from matchmaker.web.profiles import KIND_BY_SECTION, SECTION, filters_from, page_number
 
 bp = Blueprint("matching", __name__)
 RESULTS = 10
@@ -73,8 +74,7 @@ def search():
 
 def _offset() -> int:
     """Matches are ranked from a pool of a hundred, so pages stop there."""
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10))
-    return (page - 1) * RESULTS
+    return (max(1, min(page_number(), ranking.POOL // RESULTS)) - 1) * RESULTS
 
 
 def _wanted_kind() -> str:

@@ -46,7 +46,7 @@ def browse(section: str):
         (str(o.id), o.name) for k in publisher_kinds for o in organisations.list_organisations(db, current_user, k)
     ])
     filters = filters_from(form, scope="mine" if request.args.get("mine") else "public")
-    page = browse_profiles(db, current_user, kind, filters, _page_number(),
+    page = browse_profiles(db, current_user, kind, filters, page_number(),
                            current_app.config["PAGE_SIZE"])
     return render_template("profiles/browse.html", section=section, kind=kind, form=form,
                            page=page, filters=filters,
@@ -68,7 +68,7 @@ def filters_from(form, scope: str = "public") -> ProfileFilters:
     )
 
 
-def _page_number() -> int:
+def page_number() -> int:
     return request.args.get("page", 1, type=int) or 1
 
 

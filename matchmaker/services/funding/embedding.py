@@ -52,10 +52,10 @@ def instrument_side(session: Session, instrument: FundingInstrument, engine: Mat
     profiles; re-embeds first when the encoder has changed."""
     embed_instrument(session, instrument, engine.encoder)
     engine.ensure_loaded(session)
-    center = lambda vectors: engine.center(vectors, instrument.language)  # noqa: E731
+    language = instrument.language
     return ranking.Side(
-        kind="instrument", vector=center(np.frombuffer(instrument.vector, dtype=np.float32)),
+        kind="instrument", vector=engine.center(np.frombuffer(instrument.vector, dtype=np.float32), language),
         passages=list(instrument.passages),
-        passage_vectors=center(as_matrix(instrument.passage_vectors, instrument.dim)),
+        passage_vectors=engine.center(as_matrix(instrument.passage_vectors, instrument.dim), language),
         terms={}, clinical_areas=list(instrument.clinical_areas or []), trl_min=instrument.trl_min,
         trl_max=instrument.trl_max, language=instrument.language)
