@@ -24,6 +24,20 @@ def pytest_report_header(config):
 def pytest_configure(config):
     config.addinivalue_line("markers", "csrf: run with CSRF protection switched on")
     config.addinivalue_line("markers", "real_model: use the real multilingual encoder instead of the test one")
+    config.addinivalue_line("markers", "only_on(backend): run only on that database ('sqlite' or 'postgresql')")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test about one database's own behaviour is not collected for the other: it would
+    only be a skip that can never fail."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("only_on")
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("database_url")
+        (dropped if marker and backend and backend != marker.args[0] else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -29,9 +29,8 @@ def fresh_engine(database_url):
     engine.dispose()
 
 
+@pytest.mark.only_on("sqlite")
 def test_sqlite_connections_are_set_up_for_a_web_server(fresh_engine):
-    if fresh_engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's pragmas")
     with fresh_engine.connect() as conn:
         pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
                   for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")}

@@ -142,8 +142,6 @@ def test_which_errors_count_as_unavailable():
 @pytest.fixture
 def own_app(database_url):
     """An app with a pool of its own (not the test transaction), so connections can really break."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL to break real connections")
     name = f"mm_fault_{uuid.uuid4().hex[:8]}"
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"{database_url}&application_name={name}",
                       "MATCHING_ENCODER": "hashing", "MATCHING_SNAPSHOT_DIR": None})
@@ -158,6 +156,7 @@ def own_app(database_url):
     get_database(app).engine.dispose()
 
 
+@pytest.mark.only_on("postgresql")  # it breaks real server connections
 def test_connection_killed_mid_request_is_discarded(own_app):
     client = own_app.test_client()
     assert_unavailable_page(client.get("/drop-my-connection"))
@@ -165,6 +164,7 @@ def test_connection_killed_mid_request_is_discarded(own_app):
     assert client.get("/api/v1/needs", headers={"Authorization": "Bearer mm_unknown"}).status_code == 401
 
 
+@pytest.mark.only_on("postgresql")  # it breaks real server connections
 def test_pooled_connections_killed_between_requests_are_replaced(own_app, database_url):
     client = own_app.test_client()
     token = {"Authorization": "Bearer mm_unknown"}

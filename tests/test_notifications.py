@@ -262,10 +262,9 @@ def test_status_counts_waiting_and_sent(app, make, db, smtp):
     assert "waiting: 2" in output and "sent: 1" in output
 
 
+@pytest.mark.only_on("postgresql")
 def test_a_locked_email_is_skipped_by_another_sender(engine):
     """Two senders on PostgreSQL: the second passes over the row the first holds."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
     with Session(engine) as setup:
         emails = [OutboxEmail(to_address=f"lock{n}@example.org", subject="s", body="b", kind="test")
                   for n in range(2)]
