@@ -40,4 +40,7 @@ def select_timezone() -> str:
 
 
 def register_i18n(app: Flask) -> None:
+    from matchmaker.people import register_people
+
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    register_people(app)
