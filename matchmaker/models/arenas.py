@@ -7,6 +7,7 @@ slot (unique participant+slot on meeting_seats, whose slot always mirrors its me
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,8 @@ from matchmaker.vocabulary import (
     REGISTRATION_STATUSES,
 )
 
+# The names the arena form gives numbered tables, in each interface language.
+NUMBERED_TABLE = re.compile(r"^(?:Table|Bord)\s+(\d{1,4})$")
 # The stored reasons; the vocabulary also labels "not_run", which is shown but never stored.
 UNSCHEDULED_REASONS = ("no_common_slot", "participant_full", "no_table", "too_large", "not_reached")
 
@@ -147,6 +150,17 @@ class ArenaTable(Base):
 
     arena: Mapped[Arena] = relationship(back_populates="tables")
 
+    @property
+    def display_name(self) -> str:
+        """A numbered table made by the arena form ("Table 8", "Bord 8") in the reader's language;
+        a table the organiser named stays as named."""
+        numbered = NUMBERED_TABLE.match(self.name)
+        if numbered is None:
+            return self.name
+        from flask_babel import gettext
+
+        return gettext("Table %(number)s", number=numbered.group(1))
+
 
 class ArenaParticipant(Base):
     """One person's registration for an arena, on behalf of their organisation."""
@@ -179,7 +193,10 @@ class ArenaParticipant(Base):
 
     @property
     def display_name(self) -> str:
-        return f"{self.user.name} ({self.organisation.name})"
+        """"Kari Nordmann, Akuttmottaket, St. Olavs hospital"."""
+        from matchmaker.people import person_label
+
+        return person_label(self.user, self.organisation)
 
 
 class Meeting(Base):
