@@ -42,6 +42,12 @@ class Organisation(Base):
     approved_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
     )
+    # An administrator's refusal, kept so that the members can read why.
+    declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    declined_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    decline_reason: Mapped[str | None] = mapped_column(Text)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Organisation]] = relationship(back_populates="parent")
@@ -52,6 +58,10 @@ class Organisation(Base):
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+    @property
+    def is_declined(self) -> bool:
+        return self.approved_at is None and self.declined_at is not None
 
     @property
     def size_label(self) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import has_request_context, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matchmaker.models import AuditEntry, User
+from matchmaker.models import AuditEntry, Organisation, User
 from matchmaker.services.browse import Page
 
 log = logging.getLogger(__name__)
@@ -18,6 +21,7 @@ log = logging.getLogger(__name__)
 # The codes written to the log and how the log page names them.
 ACTIONS = {
     "organisation.approved": _l("Organisation approved"),
+    "organisation.declined": _l("Organisation declined"),
     "user.created": _l("Account created (command line)"),
     "token.created": _l("API token created (command line)"),
     "account.deleted": _l("Account deleted"),
@@ -65,3 +69,74 @@ def list_entries(session: Session, action: str | None = None, page: int = 1,
 
 def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
+
+
+# What the log page says an entry means: a sentence in the reader's language, with names.
+@dataclass
+class Described:
+    entry: AuditEntry
+    sentence: str
+    details: dict  # what the sentence does not already say
+
+
+Wording = Callable[[str, str, dict], str]
+SENTENCES: dict[str, tuple[Wording, tuple[str, ...]]] = {
+    "organisation.approved": (lambda actor, target, details: _(
+        "%(actor)s approved the organisation %(target)s", actor=actor, target=target), ("name",)),
+    "organisation.declined": (lambda actor, target, details: _(
+        "%(actor)s declined the organisation %(target)s: %(reason)s", actor=actor, target=target,
+        reason=details.get("reason", "")), ("name", "reason")),
+    "user.created": (lambda actor, target, details: _(
+        "The administrator account %(target)s was created on the command line", target=target)
+        if details.get("admin") else _("The account %(target)s was created on the command line", target=target),
+        ("admin",)),
+    "token.created": (lambda actor, target, details: _(
+        "An API token named “%(token)s” was created on the command line for %(target)s",
+        token=details.get("token_name", ""), target=target), ("token_name",)),
+    "account.deleted": (lambda actor, target, details: _("%(actor)s deleted their own account", actor=actor), ()),
+}
+# The tables an entry's target may live in, and how a target is named.
+TARGET_MODELS = {"organisations": Organisation, "users": User}
+
+
+def describe(session: Session, entries: list[AuditEntry]) -> list[Described]:
+    """Each entry as a sentence; actors and targets are looked up in one query per table."""
+    actors = _names(session, User, {e.actor_id for e in entries if e.actor_id})
+    targets = {table: _names(session, model, {e.target_id for e in entries if e.target_type == table})
+               for table, model in TARGET_MODELS.items()}
+    return [_described(entry, _actor_name(entry, actors), _target_name(entry, targets)) for entry in entries]
+
+
+def _names(session: Session, model, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def _actor_name(entry: AuditEntry, names: dict[int, str]) -> str:
+    if entry.actor_id in names:
+        return names[entry.actor_id]
+    if entry.actor_label:  # the account is gone; its label is "Name <e-mail>"
+        name = entry.actor_label.split(" <")[0]
+        # An account deletion's own sentence already says that the account is gone.
+        return name if entry.action == "account.deleted" else _("%(name)s (account deleted)", name=name)
+    return _("The command line")
+
+
+def _target_name(entry: AuditEntry, names: dict[str, dict[int, str]]) -> str:
+    if entry.target_id is None:
+        return "—"
+    found = names.get(entry.target_type or "", {}).get(entry.target_id)
+    if found is not None:
+        return found
+    return _("%(name)s (deleted)", name=(entry.details or {}).get("name") or f"#{entry.target_id}")
+
+
+def _described(entry: AuditEntry, actor: str, target: str) -> Described:
+    details = dict(entry.details or {})
+    if entry.action not in SENTENCES:
+        sentence = _("%(actor)s: %(action)s, %(target)s", actor=actor, action=action_label(entry.action),
+                     target=target)
+        return Described(entry, sentence, details)
+    wording, said = SENTENCES[entry.action]
+    return Described(entry, wording(actor, target, details), {k: v for k, v in details.items() if k not in said})

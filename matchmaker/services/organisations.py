@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from matchmaker.matching.store import record_changes
 from matchmaker.models import Organisation, Profile, User
 from matchmaker.models.types import utcnow
 from matchmaker.services import audit, permissions
-from matchmaker.services.errors import NotFound, ValidationFailed
+from matchmaker.services.browse import Page
+from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
 from matchmaker.services.storable import nfc
 from matchmaker.vocabulary import COMPANY_SIZES, COUNTRIES, ORGANISATION_KINDS, PARENT_KINDS
 
 log = logging.getLogger(__name__)
+
+# The admin's filter: where an organisation stands.
+ADMIN_STATES = {
+    "pending": and_(Organisation.approved_at.is_(None), Organisation.declined_at.is_(None)),
+    "approved": Organisation.approved_at.is_not(None),
+    "declined": and_(Organisation.approved_at.is_(None), Organisation.declined_at.is_not(None)),
+}
+ADMIN_PER_PAGE = 50
 
 
 def validate_organisation(session: Session, data: dict[str, Any]) -> dict[str, Any]:
@@ -102,14 +113,37 @@ def update_organisation(
 
 
 def approve_organisation(session: Session, admin: User, organisation: Organisation) -> Organisation:
+    """Approving a declined organisation is allowed: the admin changed their mind."""
     permissions.ensure_admin(admin)
     if not organisation.is_approved:
         organisation.approved_at = utcnow()
         organisation.approved_by_id = admin.id
+        organisation.declined_at = organisation.declined_by_id = organisation.decline_reason = None
         # Its published profiles become public: every worker's index must learn of them.
         record_changes(session, session.scalars(select(Profile.id).where(Profile.organisation_id == organisation.id)))
         log.info("admin %s approved organisation %s", admin.id, organisation.id)
         audit.record(session, admin, "organisation.approved", organisation, name=organisation.name)
+    return organisation
+
+
+DECLINE_REASON_LIMIT = 2000
+
+
+def decline_organisation(session: Session, admin: User, organisation: Organisation, reason: str) -> Organisation:
+    """Refuses a pending organisation. Its members may still sign in and read the reason, which
+    is therefore required."""
+    permissions.ensure_admin(admin)
+    reason = nfc(reason or "").strip()
+    if not reason or len(reason) > DECLINE_REASON_LIMIT:
+        message = _("Say why in at most %(count)d characters; the members will read it.", count=DECLINE_REASON_LIMIT)
+        raise ValidationFailed(message, {"reason": message})
+    if organisation.is_approved:
+        raise Conflict(_("%(name)s is already approved.", name=organisation.name))
+    organisation.declined_at, organisation.declined_by_id = utcnow(), admin.id
+    organisation.decline_reason = reason
+    session.flush()
+    log.info("admin %s declined organisation %s", admin.id, organisation.id)
+    audit.record(session, admin, "organisation.declined", organisation, name=organisation.name, reason=reason)
     return organisation
 
 
@@ -132,7 +166,8 @@ def list_organisations(session: Session, viewer: User | None, kind: str | None =
 
 
 def pending_organisations(session: Session) -> list[Organisation]:
-    query = select(Organisation).where(Organisation.approved_at.is_(None)).order_by(Organisation.created_at)
+    """Waiting for a decision: neither approved nor declined, oldest first."""
+    query = select(Organisation).where(ADMIN_STATES["pending"]).order_by(Organisation.created_at)
     return list(session.scalars(query))
 
 
@@ -143,3 +178,42 @@ def parent_choices(session: Session, kind: str) -> list[Organisation]:
         return []
     query = select(Organisation).where(Organisation.kind.in_(kinds), Organisation.approved_at.is_not(None))
     return list(session.scalars(query.order_by(Organisation.name)))
+
+
+@dataclass
+class AdminRow:
+    organisation: Organisation
+    registered_by: User | None  # the first member, who registered it
+
+
+def admin_list(session: Session, admin: User, search: str = "", state: str | None = None,
+               page: int = 1, per_page: int = ADMIN_PER_PAGE) -> Page[AdminRow]:
+    """Every organisation for an administrator: pending ones first, then by name."""
+    permissions.ensure_admin(admin)
+    query = select(Organisation)
+    for word in nfc(search or "").lower().split()[:10]:
+        query = query.where(func.lower(Organisation.name).contains(word, autoescape=True))
+    if state in ADMIN_STATES:
+        query = query.where(ADMIN_STATES[state])
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, min(page, math.ceil(total / per_page) or 1))
+    pending_first = (Organisation.approved_at.is_not(None)) | (Organisation.declined_at.is_not(None))
+    ordered = query.options(joinedload(Organisation.parent)).order_by(
+        pending_first, Organisation.name, Organisation.id).limit(per_page).offset((page - 1) * per_page)
+    organisations = list(session.scalars(ordered))
+    first = first_members(session, [o.id for o in organisations])
+    return Page([AdminRow(o, first.get(o.id)) for o in organisations], total, page, per_page)
+
+
+def first_members(session: Session, organisation_ids: list[int]) -> dict[int, User]:
+    """The earliest account of each organisation, in one query."""
+    earliest = (select(func.min(User.id)).where(User.organisation_id.in_(organisation_ids))
+                .group_by(User.organisation_id))
+    users = session.scalars(select(User).where(User.id.in_(earliest)))
+    return {user.organisation_id: user for user in users}
+
+
+def state_counts(session: Session) -> dict[str, int]:
+    """How many organisations are in each state, for the filter's labels."""
+    return {state: session.scalar(select(func.count(Organisation.id)).where(clause)) or 0
+            for state, clause in ADMIN_STATES.items()}

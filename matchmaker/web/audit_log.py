@@ -1,4 +1,4 @@
-"""Administration: the audit log, newest first, filtered by action."""
+"""Administration: the audit log in sentences, newest first, filtered by action."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def _require_admin():
 @bp.get("/audit")
 def index():
     # Any code filters, not only the known ones, so older or newer codes can be found too.
+    db = get_session()
     action = (request.args.get("action") or "").strip()[:60] or None
-    page = audit.list_entries(get_session(), action, optional_id(request.args.get("page")) or 1)
-    return render_template("admin/audit.html", page=page, action=action, actions=audit.ACTIONS,
-                           action_label=audit.action_label)
+    page = audit.list_entries(db, action, optional_id(request.args.get("page")) or 1)
+    return render_template("admin/audit.html", page=page, described=audit.describe(db, page.items),
+                           action=action, actions=audit.ACTIONS)
