@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from matchmaker.models import Meeting, Notification
 from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
+from matchmaker.services import notifications
 from matchmaker.services.arenas import agenda, requests, schedule, setup, stats
 from matchmaker.services.errors import Conflict, PermissionDenied, ValidationFailed
 
@@ -365,7 +367,7 @@ def test_move_refuses_a_meeting_that_is_not_accepted(make, db, board):
     assert "Only accepted meetings" in _refused_move(db, board, pending, board["slots"][1], board["tables"][1])
 
 
-def test_moving_a_published_meeting_tells_its_participants(db, board):
+def test_moving_a_published_meeting_tells_its_participants(app, db, board):
     arena, organiser, meeting = board["arena"], board["organiser"], board["placed"]
     arena.timezone = "Europe/Oslo"  # the message gives the time where the arena takes place
     schedule.publish(db, organiser, arena)
@@ -382,7 +384,10 @@ def test_moving_a_published_meeting_tells_its_participants(db, board):
                                                       Notification.kind == "meeting_moved")).all()
         assert len(moved) == 1
         assert moved[0].params["table"] == "Table 2"
-        assert moved[0].params["when"] == "2030-06-03 11:20"  # 09:20 UTC is 11:20 in Oslo in June
+        assert moved[0].params["timezone"] == "Europe/Oslo"
+        with app.test_request_context(), force_locale("en"):
+            # 09:20 UTC is 11:20 in Oslo in June, named with the arena's zone
+            assert "3 Jun 2030, 11:20 (CEST), Table 2" in notifications.message(moved[0])
     assert "meeting_moved" not in _kinds(db, board["b"].user)
 
 

@@ -152,14 +152,18 @@ class ArenaTable(Base):
 
     @property
     def display_name(self) -> str:
-        """A numbered table made by the arena form ("Table 8", "Bord 8") in the reader's language;
-        a table the organiser named stays as named."""
-        numbered = NUMBERED_TABLE.match(self.name)
-        if numbered is None:
-            return self.name
-        from flask_babel import gettext
+        return table_label(self.name)
 
-        return gettext("Table %(number)s", number=numbered.group(1))
+
+def table_label(name: str) -> str:
+    """A numbered table made by the arena form ("Table 8", "Bord 8") in the reader's language;
+    a table the organiser named stays as named."""
+    numbered = NUMBERED_TABLE.match(name or "")
+    if numbered is None:
+        return name
+    from flask_babel import gettext
+
+    return gettext("Table %(number)s", number=numbered.group(1))
 
 
 class ArenaParticipant(Base):

@@ -7,17 +7,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
+from matchmaker import i18n
 from matchmaker.models import Arena, Notification, User
+from matchmaker.models.arenas import table_label
 from matchmaker.models.types import utcnow
 from matchmaker.services import notification_preferences, outbox
 from matchmaker.vocabulary import COLLABORATION_STAGES, INTERFACE_LOCALES, label
@@ -25,14 +25,21 @@ from matchmaker.vocabulary import COLLABORATION_STAGES, INTERFACE_LOCALES, label
 log = logging.getLogger(__name__)
 
 
-def _moment(p: dict) -> str:
-    """A stored ISO time, in the reader's language and the time zone the params name."""
-    moment = datetime.fromisoformat(p["deadline"]).astimezone(ZoneInfo(p.get("timezone") or "UTC"))
-    return format_datetime(moment, "short", tzinfo=moment.tzinfo, locale=get_locale())
+def _moment(p: dict, name: str = "deadline") -> str:
+    """A stored ISO time, in the reader's language and the time zone the params name, with the
+    zone's name: an arena's time is where it takes place, which need not be where the reader is."""
+    return i18n.when(datetime.fromisoformat(p[name]), p.get("timezone") or "UTC", labelled=True)
 
 
 def _day(p: dict) -> str:
-    return format_date(date.fromisoformat(p["deadline"]), "long", locale=get_locale())
+    return i18n.day(date.fromisoformat(p["deadline"]))
+
+
+def _moved(p: dict) -> str:
+    # Notifications stored before the time was worded when read carry it ready-made.
+    when = _moment(p, "starts_at") if "starts_at" in p else p["when"]
+    return _("Your meeting with %(name)s at %(title)s is now at %(when)s, %(table)s.", name=p["name"],
+             title=p["title"], when=when, table=table_label(p["table"]))
 
 
 MESSAGES = {
@@ -47,7 +54,7 @@ MESSAGES = {
     "schedule_published": lambda p: ngettext("Your agenda for %(title)s is published: %(num)d meeting.",
                                              "Your agenda for %(title)s is published: %(num)d meetings.",
                                              p["count"], title=p["title"]),
-    "meeting_moved": lambda p: _("Your meeting with %(name)s at %(title)s is now at %(when)s, %(table)s.", **p),
+    "meeting_moved": _moved,
     "meeting_removed": lambda p: _("Your meeting with %(name)s at %(title)s was taken out of the schedule.", **p),
     "collaboration_proposed": lambda p: _("%(name)s proposes a test collaboration on \"%(need)s\".", **p),
     "collaboration_terms": lambda p: _("%(name)s changed the terms of the collaboration on \"%(need)s\".", **p),

@@ -13,10 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Arena, ArenaParticipant, ArenaSlot, ArenaTable, Meeting, MeetingSeat, User
+from matchmaker.i18n import clock, day
 from matchmaker.models.types import utcnow
+from matchmaker.people import organisation_label
 from matchmaker.services.arenas.access import ensure_organiser, ensure_party, is_organiser
 from matchmaker.services.arenas.schedule import accepted_meetings, names
-from matchmaker.services.arenas.setup import local_time
+from matchmaker.services.arenas.registration import approved_participants
 from matchmaker.services.errors import Conflict, ValidationFailed
 from matchmaker.vocabulary import ATTENDANCE, MEETING_OUTCOMES
 
@@ -55,7 +57,7 @@ def _event(arena: Arena, participant: ArenaParticipant, meeting: Meeting, base_u
     event.add("dtstart", meeting.slot.start)
     event.add("dtend", meeting.slot.end)
     event.add("summary", _("Meeting with %(who)s", who=others))
-    event.add("location", vText(f"{meeting.table.name}, {arena.venue}".strip(", ")))
+    event.add("location", vText(f"{meeting.table.display_name}, {arena.venue}".strip(", ")))
     event.add("description", _meeting_description(meeting, participant))
     event.add("url", f"{base_url.rstrip('/')}/arenas/{arena.id}/agenda")
     event.add("sequence", int(meeting.published_at.timestamp()) if meeting.published_at else 0)
@@ -66,7 +68,7 @@ def _event(arena: Arena, participant: ArenaParticipant, meeting: Meeting, base_u
 
 
 def _meeting_description(meeting: Meeting, participant: ArenaParticipant) -> str:
-    lines = [f"{arena_part.display_name}" for arena_part in meeting.participants if arena_part.id != participant.id]
+    lines = [arena_part.display_name for arena_part in meeting.participants if arena_part.id != participant.id]
     passages = (meeting.match_reason or {}).get("passages") or []
     if passages:
         lines.append(_("Why matched: %(text)s", text=" / ".join(passages[0])))
@@ -81,16 +83,32 @@ class Grid:
     tables: list[ArenaTable]
     cells: dict[tuple[int, int], Meeting]
     unplaced: list[Meeting] = field(default_factory=list)
+    # Approved participants with no meeting in the schedule, whether or not they asked for one.
+    without_meeting: list[ArenaParticipant] = field(default_factory=list)
 
     def at(self, slot: ArenaSlot, table: ArenaTable) -> Meeting | None:
         return self.cells.get((slot.id, table.id))
+
+    @property
+    def accepted_count(self) -> int:
+        return len(self.cells) + len(self.unplaced)
+
+    def days(self) -> list[tuple[str, list[ArenaSlot]]]:
+        """The slots grouped by the day they fall on where the arena takes place."""
+        grouped: dict[str, list[ArenaSlot]] = {}
+        for slot in self.slots:
+            grouped.setdefault(slot.day_key, []).append(slot)
+        return list(grouped.items())
 
 
 def grid(session: Session, user: User, arena: Arena) -> Grid:
     ensure_organiser(user, arena)
     meetings = accepted_meetings(session, arena)
     cells = {(m.slot_id, m.table_id): m for m in meetings if m.slot_id is not None}
-    return Grid(list(arena.slots), list(arena.tables), cells, [m for m in meetings if m.slot_id is None])
+    seated = {p.id for m in cells.values() for p in m.participants}
+    left_out = [p for p in approved_participants(session, arena) if p.id not in seated]
+    return Grid(list(arena.slots), list(arena.tables), cells, [m for m in meetings if m.slot_id is None],
+                sorted(left_out, key=lambda p: p.display_name.lower()))
 
 
 def grid_csv(arena: Arena, layout: Grid) -> str:
@@ -98,15 +116,15 @@ def grid_csv(arena: Arena, layout: Grid) -> str:
     writer = csv.writer(out)
     writer.writerow([_("Date"), _("Start"), _("End"), _("Table"), _("Participants"), _("Organisations"),
                      _("Locked"), _("Published")])
+    zone = arena.timezone
     for slot in layout.slots:
         for table in layout.tables:
             meeting = layout.at(slot, table)
             if meeting is None:
                 continue
-            start, end = local_time(arena, slot.start), local_time(arena, slot.end)
-            writer.writerow([start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}", table.name,
-                             "; ".join(p.user.name for p in meeting.participants),
-                             "; ".join(p.organisation.name for p in meeting.participants),
+            writer.writerow([day(slot.start, zone), clock(slot.start, zone), clock(slot.end, zone),
+                             table.display_name, "; ".join(p.display_name for p in meeting.participants),
+                             "; ".join(organisation_label(p.organisation) for p in meeting.participants),
                              _csv_flag(meeting.locked), _csv_flag(meeting.published_at is not None)])
     return out.getvalue()
 
@@ -124,7 +142,7 @@ def participant_sheets(session: Session, user: User, arena: Arena) -> list[tuple
             meeting = layout.at(slot, table)
             for participant in meeting.participants if meeting else []:
                 per_person.setdefault(participant.id, (participant, []))[1].append(meeting)
-    return sorted(per_person.values(), key=lambda item: item[0].user.name.lower())
+    return sorted(per_person.values(), key=lambda item: item[0].display_name.lower())
 
 
 def record_attendance(session: Session, user: User, arena: Arena, meeting: Meeting, attendance: str,

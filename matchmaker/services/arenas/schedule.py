@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker import scheduling
+from matchmaker.i18n import clock
 from matchmaker.models import Arena, ArenaSlot, ArenaTable, Meeting, MeetingSeat, User
 from matchmaker.models.types import utcnow
 from matchmaker.scheduling import result as reasons
@@ -21,7 +22,6 @@ from matchmaker.services import notifications
 from matchmaker.services.arenas.access import ensure_organiser
 from matchmaker.services.arenas.registration import available_slot_ids
 from matchmaker.services.arenas.requests import expire_overdue, priority
-from matchmaker.services.arenas.setup import local_time
 from matchmaker.services.errors import Conflict, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -119,8 +119,9 @@ def move_meeting(session: Session, user: User, arena: Arena, meeting: Meeting, s
     _flush(session)
     if was_published:
         meeting.published_at = utcnow()
-        when = local_time(arena, slot.start).strftime("%Y-%m-%d %H:%M")
-        _tell_parties(session, meeting, "meeting_moved", when=when, table=table.name)
+        # The time is worded when read, in each reader's language, where the arena takes place.
+        _tell_parties(session, meeting, "meeting_moved", starts_at=slot.start.isoformat(),
+                      timezone=arena.timezone, table=table.name)
     return meeting
 
 
@@ -130,7 +131,7 @@ def why_not_here(session: Session, meeting: Meeting, slot: ArenaSlot, table: Are
         lambda: None if meeting.status == "accepted" else _("Only accepted meetings can be scheduled."),
         lambda: None if table.capacity >= len(meeting.seats) else _(
             "%(table)s seats %(capacity)d; this meeting has %(count)d people.",
-            table=table.name, capacity=table.capacity, count=len(meeting.seats)),
+            table=table.display_name, capacity=table.capacity, count=len(meeting.seats)),
         lambda: _unavailable(meeting, slot),
         lambda: _table_taken(session, meeting, slot, table),
         lambda: _person_busy(session, meeting, slot),
@@ -146,7 +147,7 @@ def _unavailable(meeting: Meeting, slot: ArenaSlot) -> str | None:
     for participant in meeting.participants:
         if slot.id in (participant.unavailable_slot_ids or []):
             return _("%(name)s is not available at %(when)s.", name=participant.display_name,
-                     when=local_time(meeting.arena, slot.start).strftime("%H:%M"))
+                     when=clock(slot.start, meeting.arena.timezone))
     return None
 
 
@@ -154,7 +155,7 @@ def _table_taken(session: Session, meeting: Meeting, slot: ArenaSlot, table: Are
     other = session.scalar(select(Meeting).where(Meeting.slot_id == slot.id, Meeting.table_id == table.id))
     if other is None or other.id == meeting.id:
         return None
-    return _("%(table)s is taken at that time by %(who)s.", table=table.name, who=names(other))
+    return _("%(table)s is taken at that time by %(who)s.", table=table.display_name, who=names(other))
 
 
 def _person_busy(session: Session, meeting: Meeting, slot: ArenaSlot) -> str | None:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker import i18n
 from matchmaker.models import Arena, ArenaSession, ArenaSlot, ArenaTable, Meeting, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.services.arenas.access import ensure_can_create_arena, ensure_organiser
@@ -158,7 +159,7 @@ def _sessions(text: str, errors: dict) -> list[SessionSpec]:
     sessions.sort(key=lambda s: (s.day, s.starts))
     for before, after in zip(sessions, sessions[1:], strict=False):
         if before.day == after.day and after.starts < before.ends:
-            errors["sessions"] = _("Sessions on %(day)s overlap.", day=after.day.isoformat())
+            errors["sessions"] = _("Sessions on %(day)s overlap.", day=i18n.day(after.day))
     return sessions
 
 
@@ -246,7 +247,7 @@ def _refuse_if_too_small(session: Session, table: ArenaTable, capacity: int) -> 
         if len(meeting.seats) > capacity:
             raise ValidationFailed(_("Table too small"), {"three_seat_tables": _(
                 "%(table)s holds a three-person meeting; move it before making the table smaller.",
-                table=table.name)})
+                table=table.display_name)})
 
 
 def local_time(arena: Arena, moment: datetime | None) -> datetime | None:
