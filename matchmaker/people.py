@@ -46,4 +46,5 @@ def personal_name(user: User, organisation: Organisation | None) -> str:
 
 
 def register_people(app: Flask) -> None:
-    app.jinja_env.globals.update(person_label=person_label, organisation_label=organisation_label)
+    app.jinja_env.globals.update(person_label=person_label, organisation_label=organisation_label,
+                                 personal_name=personal_name)
