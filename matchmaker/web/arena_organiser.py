@@ -9,8 +9,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from matchmaker.database import get_session
+from matchmaker.i18n import arena_range
 from matchmaker.models import ArenaParticipant
-from matchmaker.services.arenas import access, agenda, registration, schedule, setup, stats
+from matchmaker.services.arenas import access, agenda, registration, schedule, stats
 from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
 from matchmaker.web.arena_forms import MoveForm
 from matchmaker.web.arenas import arena_context
@@ -57,7 +58,7 @@ def schedule_grid(arena_id: int):
     layout = agenda.grid(db, current_user, arena)
     form = MoveForm()
     form.slot_id.choices = [(s.id, _slot_label(arena, s)) for s in layout.slots]
-    form.table_id.choices = [(t.id, t.name) for t in layout.tables]
+    form.table_id.choices = [(t.id, t.display_name) for t in layout.tables]
     selected_id = request.args.get("meeting", type=int)
     selected = access.get_meeting(db, arena, selected_id) if selected_id else None
     return render_template("arenas/schedule.html", arena=arena, grid=layout, form=form, selected=selected,
@@ -65,8 +66,7 @@ def schedule_grid(arena_id: int):
 
 
 def _slot_label(arena, slot) -> str:
-    start = setup.local_time(arena, slot.start)
-    return f"{start:%Y-%m-%d %H:%M}"
+    return arena_range(arena, slot.start, slot.end)
 
 
 @bp.post("/schedule/run")
