@@ -61,10 +61,11 @@ def _ensure_party(user: User, collaboration: Collaboration) -> None:
 
 
 def propose(session: Session, user: User, need: Profile, capability: Profile | None, data: dict,
-            meeting: Meeting | None = None) -> Collaboration:
-    """A supplier proposes a test on a need, or the need's department invites a supplier."""
+            meeting: Meeting | None = None, own_scope: bool = False) -> Collaboration:
+    """A supplier proposes a test on a need, or the need's department invites a supplier.
+    own_scope: refuse the template's prompt as the scope (a person must write their own)."""
     supplier_id, department_id = _parties(user, need, capability)
-    cleaned = terms_rules.clean(data)
+    cleaned = terms_rules.clean(data, _placeholders(need, capability, own_scope))
     collaboration = Collaboration(need=need, capability=capability, supplier_id=supplier_id,
                                   department_id=department_id, proposed_by_id=user.organisation_id,
                                   meeting_id=meeting.id if meeting else None)
@@ -94,13 +95,19 @@ def _parties(user: User, need: Profile, capability: Profile | None) -> tuple[int
     raise PermissionDenied(_("Suppliers propose collaborations; a department invites suppliers to its own needs."))
 
 
-def update_terms(session: Session, user: User, collaboration: Collaboration, data: dict) -> CollaborationTerms:
+def _placeholders(need: Profile, capability: Profile | None, own_scope: bool) -> set[str]:
+    return terms_rules.placeholder_scopes(need, capability) if own_scope else set()
+
+
+def update_terms(session: Session, user: User, collaboration: Collaboration, data: dict,
+                 own_scope: bool = False) -> CollaborationTerms:
     """Adds a new version of the terms; earlier agreement to older terms no longer counts."""
     _ensure_party(user, collaboration)
     if collaboration.stage not in EDITABLE_STAGES:
         raise Conflict(_("The terms are fixed once both sides have agreed to them."))
     version = collaboration.current_terms.version + 1
-    terms = CollaborationTerms(version=version, edited_by_id=user.id, **terms_rules.clean(data))
+    placeholders = _placeholders(collaboration.need, collaboration.capability, own_scope)
+    terms = CollaborationTerms(version=version, edited_by_id=user.id, **terms_rules.clean(data, placeholders))
     collaboration.terms.append(terms)
     collaboration.supplier_agreed_version = collaboration.department_agreed_version = None
     session.flush()
@@ -194,6 +201,14 @@ def comment(session: Session, user: User, collaboration: Collaboration, text: st
     session.flush()
     _tell_other_side(session, user, collaboration, "collaboration_comment")
     return event
+
+
+def request_changes(session: Session, user: User, collaboration: Collaboration, note: str) -> CollaborationEvent:
+    """The side answering a proposal asks for other terms instead of declining it: said as a
+    comment, so that both read what should change and the proposer can write new terms."""
+    if collaboration.stage != "proposed" or not _may_move(user, collaboration, "other"):
+        raise Conflict(_("Changes are asked for by the side that answers a proposal, before it is accepted."))
+    return comment(session, user, collaboration, note)
 
 
 def set_listing(session: Session, user: User, collaboration: Collaboration, listed: bool) -> Collaboration:

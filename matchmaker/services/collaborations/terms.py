@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from matchmaker.models import Profile
 from matchmaker.services.errors import ValidationFailed
-from matchmaker.vocabulary import TEST_TYPES
+from matchmaker.vocabulary import INTERFACE_LOCALES, TEST_TYPES
 
 TEXT_FIELDS = ("scope", "site", "supplier_contribution", "department_contribution", "data_access", "ip_terms",
                "cost_terms", "funding_sought")
@@ -17,12 +18,11 @@ SHORT_LIMITS = {"site": 300}  # stored in a column of that width
 
 
 def template(need: Profile, capability: Profile | None) -> dict:
-    """Clear starting terms, filled from the two profiles, for the parties to edit."""
-    product = capability.title if capability else _("the supplier's solution")
+    """Clear starting terms, filled from the two profiles, for the parties to edit (the API's
+    terms when a client leaves them out)."""
     test_types = [code for code in need.test_types if code in TEST_TYPES]
     return {
-        "scope": _("Test of %(product)s against the need \"%(need)s\": what is tested, with whom, and how success "
-                   "is measured.", product=product, need=need.title),
+        "scope": placeholder_scope(need, capability),
         "test_type": test_types[0] if test_types else "pilot",
         "site": need.organisation.name,
         "period_start": None, "period_end": None,
@@ -40,8 +40,36 @@ def template(need: Profile, capability: Profile | None) -> dict:
     }
 
 
-def clean(data: dict) -> dict:
-    """Checks an edit of the terms; returns the values to store or raises with field errors."""
+def form_template(need: Profile, capability: Profile | None) -> dict:
+    """The starting terms a person sees: the template with its decisions (the test type, whether
+    a DPIA is needed) left for them to make, so that nothing is chosen in their name."""
+    return {**template(need, capability), "test_type": None, "dpia_needed": False}
+
+
+def placeholder_scope(need: Profile, capability: Profile | None) -> str:
+    """The template's scope: a prompt to replace, not terms anyone agreed to."""
+    product = capability.title if capability else _("the supplier's solution")
+    return _("Test of %(product)s against the need \"%(need)s\": what is tested, with whom, and how success "
+             "is measured.", product=product, need=need.title)
+
+
+def placeholder_scopes(need: Profile, capability: Profile | None) -> set[str]:
+    """The template's scope in every interface language: the page may have been read in
+    another language than the one the proposal is sent in."""
+    scopes = set()
+    for locale in INTERFACE_LOCALES:
+        with force_locale(locale):
+            scopes.add(_comparable(placeholder_scope(need, capability)))
+    return scopes
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def clean(data: dict, placeholders: set[str] = frozenset()) -> dict:
+    """Checks an edit of the terms; returns the values to store or raises with field errors.
+    placeholders: scopes that are the template's own prompt, refused as they stand."""
     errors: dict[str, str] = {}
     cleaned = {name: (data.get(name) or "").strip() for name in TEXT_FIELDS}
     for name, value in cleaned.items():
@@ -50,6 +78,9 @@ def clean(data: dict) -> dict:
             errors[name] = _("At most %(count)d characters.", count=limit)
     if not cleaned["scope"]:
         errors["scope"] = _("Describe what the collaboration will test.")
+    elif _comparable(cleaned["scope"]) in placeholders:
+        errors["scope"] = _("The scope is still the template's prompt. Say in your own words what is tested, "
+                            "with whom, and how success is measured.")
     cleaned["test_type"] = data.get("test_type")
     if cleaned["test_type"] not in TEST_TYPES:
         errors["test_type"] = _("Choose a test type.")
