@@ -162,11 +162,23 @@ def percent(value, digits: int = 1) -> str:
     return format_percent(value / 100, pattern, locale=locale)
 
 
+def current_timezone() -> str:
+    """The user's zone by name ("Europe/Oslo"), for saying which zone times are in."""
+    zone = user_zone()
+    return getattr(zone, "key", None) or getattr(zone, "zone", None) or str(zone)
+
+
+def machine_time(moment: datetime | None) -> str:
+    """The moment in UTC for a <time datetime> attribute: read by programs, never shown."""
+    return _local(moment, UTC).isoformat() if moment else ""
+
+
 def register_formats(app: Flask) -> None:
     """One format per language everywhere: the filters Flask-Babel defines are replaced by ours,
     which ignore the width they are asked for (that was how English came to show three formats)."""
     helpers = {"when": when, "day": day, "clock": clock, "time_range": time_range, "arena_range": arena_range,
-               "arena_when": arena_when, "number": number, "percent": percent}
+               "arena_when": arena_when, "number": number, "percent": percent,
+               "current_timezone": current_timezone, "machine_time": machine_time}
     app.jinja_env.globals.update(helpers)
     app.jinja_env.filters.update(when=when, day=day, clock=clock, number=number, percent=percent,
                                  datetimeformat=lambda value, _width=None: when(value),
