@@ -6,7 +6,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from matchmaker.database import get_session
+from matchmaker.matching.runtime import get_engine
 from matchmaker.services import dashboard
+from matchmaker.services.dashboard.funder import is_new
 
 bp = Blueprint("main", __name__)
 
@@ -21,5 +23,7 @@ def index():
 @bp.get("/dashboard", endpoint="dashboard")
 @login_required
 def dashboard_page():
-    overview = dashboard.overview(get_session(), current_user)
-    return render_template("main/dashboard.html", overview=overview)
+    # Only a funder's dashboard ranks needs, so only it needs the matching engine.
+    engine = get_engine() if current_user.role == "funder" else None
+    overview = dashboard.overview(get_session(), current_user, engine)
+    return render_template("main/dashboard.html", overview=overview, is_new_need=is_new)

@@ -1,4 +1,5 @@
-"""What each role sees first: its own profiles, the newest from the other side, next steps."""
+"""What each role sees first: what waits for its answer, its own profiles, the newest from the
+other side, and next steps. Each role's waiting items live in a module of their own."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matchmaker.matching.engine import MatchingEngine
 from matchmaker.models import CapabilityProfile, NeedProfile, Organisation, Profile, User
 from matchmaker.services.browse import ProfileFilters, browse_profiles
+from matchmaker.services.dashboard.funder import FunderDesk, funder_desk
+from matchmaker.services.dashboard.organiser import ArenaDesk, organiser_desk
+from matchmaker.services.dashboard.participant import ParticipantDesk, participant_desk
 from matchmaker.services.organisations import pending_organisations
 from matchmaker.services.permissions import can_create_profile
 from matchmaker.services.profiles import organisation_profiles
@@ -28,6 +33,9 @@ class Overview:
     pending_organisations: list[Organisation] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    participant: ParticipantDesk | None = None  # founders and clinicians
+    arenas: list[ArenaDesk] = field(default_factory=list)  # organisers
+    funder: FunderDesk | None = None
 
 
 def public_counts(session: Session) -> dict[str, int]:
@@ -39,7 +47,8 @@ def public_counts(session: Session) -> dict[str, int]:
     return {"needs": count(NeedProfile), "capabilities": count(CapabilityProfile)}
 
 
-def overview(session: Session, user: User) -> Overview:
+def overview(session: Session, user: User, engine: MatchingEngine | None = None) -> Overview:
+    """``engine`` ranks the needs fitting a funder's instruments; without it they are left out."""
     role = user.role
     result = Overview(role=role, own_kind=OWN_KIND.get(role), counts=public_counts(session))
     if user.organisation_id and result.own_kind:
@@ -50,6 +59,12 @@ def overview(session: Session, user: User) -> Overview:
         result.newest_wanted = newest.items
     if role == "admin":
         result.pending_organisations = pending_organisations(session)
+    if role in ("supplier", "health"):
+        result.participant = participant_desk(session, user)
+    if role == "organiser":
+        result.arenas = organiser_desk(session, user.organisation_id)
+    if role == "funder":
+        result.funder = funder_desk(session, engine, user)
     result.next_steps = next_steps(user, result)
     return result
 
@@ -57,7 +72,7 @@ def overview(session: Session, user: User) -> Overview:
 def next_steps(user: User, overview: Overview) -> list[str]:
     """Codes of the suggested next actions, most useful first; templates word them."""
     steps = []
-    if user.organisation and not user.organisation.is_approved:
+    if user.organisation and not user.organisation.is_approved and not user.organisation.is_declined:
         steps.append("await_approval")
     if overview.own_kind and can_create_profile(user, overview.own_kind):
         drafts = [p for p in overview.own_profiles if p.status == "draft"]
