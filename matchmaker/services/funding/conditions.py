@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.i18n import day
 from matchmaker.models import Collaboration, FundingInstrument, Profile
 from matchmaker.services.collaborations.joint_needs import trusts_and_sites
 from matchmaker.vocabulary import CLINICAL_AREAS, COUNTRIES, label
@@ -88,7 +89,7 @@ def check_all(instrument: FundingInstrument, subject: Subject, today: date | Non
 def _deadline(instrument: FundingInstrument, today: date) -> Check:
     if instrument.deadline is None:
         return Check("deadline", MET, _("Rolling call: apply any time"))
-    when = instrument.deadline.isoformat()
+    when = day(instrument.deadline)
     days = (instrument.deadline - today).days
     if days < 0:
         return Check("deadline", NOT_MET, _("Deadline %(date)s: passed", date=when))
@@ -97,21 +98,23 @@ def _deadline(instrument: FundingInstrument, today: date) -> Check:
 
 
 def _applicant_words(code: str) -> str:
-    return {"supplier": _("Open to suppliers"), "health_trust": _("Open to health trusts"),
-            "consortium": _("Open to consortia")}[code]
+    return {"supplier": _("suppliers"), "health_trust": _("health trusts"), "consortium": _("consortia")}[code]
 
 
 def _applicants(instrument: FundingInstrument, subject: Subject) -> Check:
-    """A collaboration can apply as supplier, consortium or trust; a need only through its trust."""
+    """A collaboration can apply as supplier, consortium or trust; a need only through its trust.
+    The text says what the instrument allows; the status alone says whether that fits."""
     order = ("supplier", "consortium", "health_trust") if subject.kind == "collaboration" else ("health_trust",)
-    allowed = instrument.applicants or []
+    allowed = [code for code in ("supplier", "consortium", "health_trust") if code in (instrument.applicants or [])]
+    if not allowed:
+        return Check("applicants", UNKNOWN, _("Who may apply is not said"))
     fitting = next((code for code in order if code in allowed), None)
     if fitting:
-        return Check("applicants", MET, _("%(who)s: yes", who=_applicant_words(fitting)))
+        return Check("applicants", MET, _("Open to %(who)s", who=_applicant_words(fitting)))
     if subject.kind == "need" and "consortium" in allowed:
-        return Check("applicants", UNKNOWN, _("%(who)s: yes, together with a supplier",
-                                              who=_applicant_words("consortium")))
-    return Check("applicants", NOT_MET, _("%(who)s: no", who=_applicant_words(order[0])))
+        return Check("applicants", UNKNOWN, _("Open to consortia: the trust would apply together with a supplier"))
+    return Check("applicants", NOT_MET, _("Open only to %(who)s",
+                                          who=", ".join(_applicant_words(code) for code in allowed)))
 
 
 def _purpose_plural(code: str) -> str:
