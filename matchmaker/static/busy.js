@@ -4,24 +4,27 @@
 
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  const buttons = form.querySelectorAll("button[data-busy-label]");
-  if (buttons.length === 0 || event.defaultPrevented) {
+  // The pressed button, or the form's first one when Enter was pressed in a field.
+  const pressed = event.submitter || form.querySelector("button:not([type=button])");
+  if (!pressed || !pressed.matches("button[data-busy-label]") || event.defaultPrevented) {
     return;
   }
   if (form.dataset.busy === "true") {
-    event.preventDefault();  // Enter pressed again in a field while the first submission runs
+    event.preventDefault();  // Enter pressed again while the first submission runs
     return;
   }
   form.dataset.busy = "true";
-  // Disabled buttons are left out of the submitted data, so wait until the browser has read
-  // the pressed button's name and value before disabling it.
-  window.setTimeout(() => buttons.forEach(showBusy), 0);
+  // A disabled button is left out of the submitted data: wait until the browser has read the
+  // pressed button's name and value before disabling it.
+  window.setTimeout(() => {
+    form.querySelectorAll("button").forEach((button) => { button.disabled = true; });
+    showBusy(pressed);
+  }, 0);
 });
 
 function showBusy(button) {
   button.dataset.idleLabel = button.textContent;
   button.textContent = button.dataset.busyLabel;
-  button.disabled = true;
   button.setAttribute("aria-busy", "true");
 }
 
@@ -30,10 +33,12 @@ window.addEventListener("pageshow", (event) => {
   if (!event.persisted) {
     return;
   }
-  document.querySelectorAll("form[data-busy]").forEach((form) => delete form.dataset.busy);
+  document.querySelectorAll("form[data-busy]").forEach((form) => {
+    delete form.dataset.busy;
+    form.querySelectorAll("button").forEach((button) => { button.disabled = false; });
+  });
   document.querySelectorAll("button[aria-busy='true'][data-idle-label]").forEach((button) => {
     button.textContent = button.dataset.idleLabel;
-    button.disabled = false;
     button.removeAttribute("aria-busy");
   });
 });
