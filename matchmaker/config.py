@@ -55,6 +55,11 @@ def load_config() -> dict:
         "MATCHING_SNAPSHOT_DIR": os.environ.get("MATCHING_SNAPSHOT_DIR", str(INSTANCE_DIR / "index-cache")),
         "MATCHING_ANN_THRESHOLD": int(os.environ.get("MATCHING_ANN_THRESHOLD", 20_000)),
         "PAGE_SIZE": 20,
+        # Match answers a worker keeps for repeated requests; the change log ends them sooner.
+        "MATCH_ANSWER_SECONDS": float(os.environ.get("MATCH_ANSWER_SECONDS", 60)),
+        # Match views (statistics) are written this many at a time, or after these seconds.
+        "MATCH_VIEW_BATCH": int(os.environ.get("MATCH_VIEW_BATCH", 50)),
+        "MATCH_VIEW_SECONDS": float(os.environ.get("MATCH_VIEW_SECONDS", 5)),
         # Seconds the arena scheduler may search when an organiser presses "run".
         "ARENA_SCHEDULER_SECONDS": float(os.environ.get("ARENA_SCHEDULER_SECONDS", 10)),
         "API_MAX_PAGE_SIZE": 100,

