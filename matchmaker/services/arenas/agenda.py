@@ -12,13 +12,13 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Arena, ArenaParticipant, ArenaSlot, ArenaTable, Meeting, MeetingSeat, User
 from matchmaker.i18n import clock, day
+from matchmaker.models import Arena, ArenaParticipant, ArenaSlot, ArenaTable, Meeting, MeetingSeat, User
 from matchmaker.models.types import utcnow
 from matchmaker.people import organisation_label
 from matchmaker.services.arenas.access import ensure_organiser, ensure_party, is_organiser
-from matchmaker.services.arenas.schedule import accepted_meetings, names
 from matchmaker.services.arenas.registration import approved_participants
+from matchmaker.services.arenas.schedule import accepted_meetings, names
 from matchmaker.services.errors import Conflict, ValidationFailed
 from matchmaker.vocabulary import ATTENDANCE, MEETING_OUTCOMES
 
