@@ -21,6 +21,8 @@ import hashlib
 import logging
 import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -94,9 +96,10 @@ class OnnxE5Encoder:
     # faster than 2048 for profile-length texts (two of ~175 tokens per run).
     batch_tokens = 512
     max_batch = 64
+    # From this many runs on, they go side by side on ``threads`` single-threaded runs.
+    threads_from = 4
 
     def __init__(self, folder: str | Path | None = None, threads: int | None = None):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         from embeddings.e5_convert import MODEL_FILE
@@ -104,21 +107,30 @@ class OnnxE5Encoder:
         folder = Path(folder) if folder else default_model_dir()
         if not (folder / MODEL_FILE).is_file() or not (folder / "tokenizer.json").is_file():
             raise FileNotFoundError(f"no converted e5 model in {folder}: run `flask --app wsgi index build-model`")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = int(threads or 1)
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle pool threads sleep instead of spinning: web workers share the cores.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        self.folder = folder
+        self._threads = max(1, int(threads or 1))
+        self._session = self._open_session(self._threads)
+        self._bulk, self._bulk_lock = None, threading.Lock()
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         self._bos, self._eos = self._tokenizer.token_to_id("<s>"), self._tokenizer.token_to_id("</s>")
         self._pad, self._unk = self._tokenizer.token_to_id("<pad>"), self._tokenizer.token_to_id("<unk>")
-        self.folder = folder
         self.name = "e5onnx"
+
+    def _open_session(self, threads: int):
+        import onnxruntime as ort
+
+        from embeddings.e5_convert import MODEL_FILE
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle pool threads sleep instead of spinning: web workers share the cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(["query: " + t for t in texts])
@@ -159,9 +171,18 @@ class OnnxE5Encoder:
         windows = []  # (text row, content ids of the window)
         for row, ids in enumerate(self.content_ids(texts)):
             windows += [(row, ids[start:end]) for start, end in self._windows(ids)]
+        batches = self._batches(windows)
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        for batch, means in zip(batches, self._run_all(batches, windows), strict=True):
+            for i, w in enumerate(batch):
+                row, content = windows[w]
+                sums[row] += max(len(content), 1) * means[i]
+        return normalise(sums.astype(np.float32))
+
+    def _batches(self, windows: list[tuple[int, list[int]]]) -> list[list[int]]:
+        """Windows grouped by similar length, at most ``batch_tokens`` padded tokens a run."""
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
-        at = 0
+        batches, at = [], 0
         while at < len(order):
             batch = [order[at]]
             # Sorted by length, so the last window of a batch sets its padded width.
@@ -169,20 +190,38 @@ class OnnxE5Encoder:
                    and (len(batch) + 1) * (len(windows[order[at + len(batch)]][1]) + 2) <= self.batch_tokens):
                 batch.append(order[at + len(batch)])
             at += len(batch)
-            width = len(windows[batch[-1]][1]) + 2
-            input_ids = np.full((len(batch), width), self._pad, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for i, w in enumerate(batch):
-                content = windows[w][1]
-                input_ids[i, 0], input_ids[i, 1:len(content) + 1], input_ids[i, len(content) + 1] = (
-                    self._bos, content, self._eos)
-                mask[i, :len(content) + 2] = 1
-            hidden = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
-            means = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-            for i, w in enumerate(batch):
-                row, content = windows[w]
-                sums[row] += max(len(content), 1) * means[i]
-        return normalise(sums.astype(np.float32))
+            batches.append(batch)
+        return batches
+
+    def _run_all(self, batches: list[list[int]], windows) -> list[np.ndarray]:
+        """One batch (a query, a saved profile) runs on the session's own thread pool; many run
+        side by side, one thread each, which uses the cores better than splitting each run's
+        small matrices between them."""
+        if self._threads == 1 or len(batches) < self.threads_from:
+            return [self._run(self._session, batch, windows) for batch in batches]
+        with ThreadPoolExecutor(self._threads) as pool:
+            return list(pool.map(lambda batch: self._run(self._bulk_session(), batch, windows), batches))
+
+    def _run(self, session, batch: list[int], windows) -> np.ndarray:
+        width = len(windows[batch[-1]][1]) + 2
+        input_ids = np.full((len(batch), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for i, w in enumerate(batch):
+            content = windows[w][1]
+            input_ids[i, 0], input_ids[i, 1:len(content) + 1], input_ids[i, len(content) + 1] = (
+                self._bos, content, self._eos)
+            mask[i, :len(content) + 2] = 1
+        hidden = session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+        return (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+
+    def _bulk_session(self):
+        """A second session on one thread, shared by the side-by-side runs (a session may run
+        from several threads at once); made on the first bulk encoding, so a web worker that
+        only answers queries never holds it."""
+        with self._bulk_lock:
+            if self._bulk is None:
+                self._bulk = self._open_session(1)
+            return self._bulk
 
 
 def default_model_dir() -> Path:

