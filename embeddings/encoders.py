@@ -21,7 +21,6 @@ import hashlib
 import logging
 import os
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
@@ -96,8 +95,6 @@ class OnnxE5Encoder:
     # faster than 2048 for profile-length texts (two of ~175 tokens per run).
     batch_tokens = 512
     max_batch = 64
-    # From this many runs on, they go side by side on ``threads`` single-threaded runs.
-    threads_from = 4
 
     def __init__(self, folder: str | Path | None = None, threads: int | None = None):
         from tokenizers import Tokenizer
@@ -109,8 +106,9 @@ class OnnxE5Encoder:
             raise FileNotFoundError(f"no converted e5 model in {folder}: run `flask --app wsgi index build-model`")
         self.folder = folder
         self._threads = max(1, int(threads or 1))
-        self._session = self._open_session(self._threads)
-        self._bulk, self._bulk_lock = None, threading.Lock()
+        # One thread per run: a query's small matrices are faster on one core than split between
+        # two, and many runs go side by side (a session may run from several threads at once).
+        self._session = self._open_session()
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
@@ -118,18 +116,16 @@ class OnnxE5Encoder:
         self._pad, self._unk = self._tokenizer.token_to_id("<pad>"), self._tokenizer.token_to_id("<unk>")
         self.name = "e5onnx"
 
-    def _open_session(self, threads: int):
+    def _open_session(self):
         import onnxruntime as ort
 
         from embeddings.e5_convert import MODEL_FILE
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle pool threads sleep instead of spinning: web workers share the cores.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -194,15 +190,13 @@ class OnnxE5Encoder:
         return batches
 
     def _run_all(self, batches: list[list[int]], windows) -> list[np.ndarray]:
-        """One batch (a query, a saved profile) runs on the session's own thread pool; many run
-        side by side, one thread each, which uses the cores better than splitting each run's
-        small matrices between them."""
-        if self._threads == 1 or len(batches) < self.threads_from:
-            return [self._run(self._session, batch, windows) for batch in batches]
-        with ThreadPoolExecutor(self._threads) as pool:
-            return list(pool.map(lambda batch: self._run(self._bulk_session(), batch, windows), batches))
+        """Runs side by side on up to ``threads`` cores, one thread each."""
+        if self._threads == 1 or len(batches) == 1:
+            return [self._run(batch, windows) for batch in batches]
+        with ThreadPoolExecutor(min(self._threads, len(batches))) as pool:
+            return list(pool.map(lambda batch: self._run(batch, windows), batches))
 
-    def _run(self, session, batch: list[int], windows) -> np.ndarray:
+    def _run(self, batch: list[int], windows) -> np.ndarray:
         width = len(windows[batch[-1]][1]) + 2
         input_ids = np.full((len(batch), width), self._pad, dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -211,17 +205,8 @@ class OnnxE5Encoder:
             input_ids[i, 0], input_ids[i, 1:len(content) + 1], input_ids[i, len(content) + 1] = (
                 self._bos, content, self._eos)
             mask[i, :len(content) + 2] = 1
-        hidden = session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+        hidden = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
         return (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-
-    def _bulk_session(self):
-        """A second session on one thread, shared by the side-by-side runs (a session may run
-        from several threads at once); made on the first bulk encoding, so a web worker that
-        only answers queries never holds it."""
-        with self._bulk_lock:
-            if self._bulk is None:
-                self._bulk = self._open_session(1)
-            return self._bulk
 
 
 def default_model_dir() -> Path:
