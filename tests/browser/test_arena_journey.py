@@ -122,7 +122,10 @@ def schedule_and_publish(page: Page, supplier: User, clinician: User) -> None:
     expect(page.get_by_role("status")).to_contain_text("The scheduler placed 1 meeting.")
     meeting = page.locator("table.schedule-grid td.cell-meeting")
     expect(meeting).to_have_count(1)
-    expect(meeting.get_by_role("link")).to_have_text(f"{supplier.name} · {clinician.name}")
+    # Each person with their organisation, one to a line.
+    people = meeting.get_by_role("link").locator(".grid-person")
+    expect(people).to_have_text([f"{supplier.name}, {supplier.organisation.name}",
+                                  f"{clinician.name}, {clinician.organisation.name}"])
     expect(page.get_by_text("Every accepted meeting is in the schedule.")).to_be_visible()
     page.get_by_role("button", name="Publish the schedule").click()
     expect(page.get_by_role("status")).to_contain_text("Schedule published: 1 new meeting is in")
