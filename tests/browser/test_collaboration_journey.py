@@ -71,6 +71,7 @@ def propose_from_match(page: Page) -> None:
     expect(page.get_by_role("heading", name="Propose a test collaboration")).to_be_visible()
     expect(page.get_by_label("Intellectual property")).to_contain_text("Each party keeps the rights it brings")
     page.get_by_label("Scope").fill("Three-month pilot of BedWatch radar on the geriatric ward, counting falls.")
+    page.get_by_label("Test type").select_option(label="Pilot")  # nothing is chosen for the proposer
     page.get_by_role("button", name="Send the proposal").click()
     expect(page.get_by_role("status")).to_contain_text("Proposal sent to Geriatric ward")
     expect(page.get_by_role("heading", name=NEED_TITLE, level=1)).to_be_visible()
