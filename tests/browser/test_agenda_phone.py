@@ -70,3 +70,23 @@ def assert_cards_stack(page: Page, cards) -> None:
 def assert_no_sideways_scroll(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), \
         page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+
+
+PARTICIPANT_PAGES = ["", "/people", "/requests", "/availability", "/agenda"]
+ORGANISER_PAGES = ["/registrations", "/schedule", "/dashboard"]
+
+
+def test_no_arena_page_scrolls_sideways_on_a_phone(page: Page, seed):
+    arena, supplier, _others = published_agenda(seed)
+    organiser = seed.user(arena.organiser, name="Olga Organiser")
+    page.set_viewport_size(PHONE)
+    for user, paths in ((supplier, PARTICIPANT_PAGES), (organiser, ORGANISER_PAGES)):
+        sign_in(page, user)
+        for path in paths:
+            page.goto(f"/arenas/{arena.id}{path}")
+            expect(page.get_by_role("heading", name=arena.title, level=1)).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        page.context.clear_cookies()
+    sign_in(page, supplier)
+    page.goto("/arenas")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "/arenas"

@@ -62,7 +62,7 @@ def _event(arena: Arena, participant: ArenaParticipant, meeting: Meeting, base_u
     event.add("url", f"{base_url.rstrip('/')}/arenas/{arena.id}/agenda")
     event.add("sequence", int(meeting.published_at.timestamp()) if meeting.published_at else 0)
     organiser = vCalAddress("mailto:noreply@matchmaker.invalid")
-    organiser.params["cn"] = vText(arena.organiser.name)
+    organiser.params["cn"] = vText(organisation_label(arena.organiser))
     event.add("organizer", organiser)
     return event
 
