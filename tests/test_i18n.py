@@ -74,9 +74,9 @@ def test_times_show_in_oslo_unless_user_chooses(client, auth, make, db):
     need.updated_at = winter_noon_utc
     db.commit()
     auth.login(user)
-    assert "1:00" in client.get(f"/needs/{need.id}").get_data(as_text=True)  # 13:00 in Oslo
+    assert "15 Jan 2026, 13:00" in client.get(f"/needs/{need.id}").get_data(as_text=True)  # 13:00 in Oslo
     client.post("/account/preferences", data={"prefs-locale": "en", "prefs-timezone": "Europe/London"})
-    assert "12:00" in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "15 Jan 2026, 12:00" in client.get(f"/needs/{need.id}").get_data(as_text=True)
 
 
 def test_unknown_timezone_is_refused(client, auth, make):
