@@ -34,6 +34,7 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 NOT_GIVEN = _l("— not given —")
+CHOOSE = _l("Choose…")
 TRL_INPUT = {"min": 1, "max": 9, "inputmode": "numeric"}
 
 
@@ -67,7 +68,9 @@ class RegisterForm(FlaskForm):
         _l("Password"), validators=[DataRequired(), Length(min=10, max=200)], description=_l("At least 10 characters.")
     )
     organisation_name = StringField(_l("Organisation"), validators=[DataRequired(), Length(min=2, max=200)])
-    organisation_kind = SelectField(_l("Kind of organisation"), choices=choices(v.ORGANISATION_KINDS))
+    # Which kind decides what the organisation may do: the person registering chooses it.
+    organisation_kind = SelectField(_l("Kind of organisation"), choices=optional_choice(v.ORGANISATION_KINDS, CHOOSE),
+                                    validators=[DataRequired(_l("Choose the kind of organisation."))])
     parent_id = SelectField(
         _l("Belongs to"),
         coerce=lambda x: int(x) if x else None,
