@@ -158,3 +158,11 @@ def test_arena_deadlines_are_in_the_arenas_zone_and_named_with_it(client, auth, 
     auth.login(make.user(arena.organiser))
     page = client.get(f"/arenas/{arena.id}").get_data(as_text=True)
     assert "1 Jun 2030, 12:00 (CEST)" in page
+
+
+@pytest.mark.parametrize(("locale", "day"), [("en", ">3 Jun 2030<"), ("nb", ">3. juni 2030<"), ("sv", ">3 juni 2030<")])
+def test_the_grid_writes_the_day_in_the_readers_language(client, auth, db, arena_day, locale, day):
+    arena_day["organiser"].locale = locale
+    db.commit()
+    page = _schedule(client, auth, arena_day)
+    assert day in page and ">09:00–09:20<" in page
