@@ -71,8 +71,8 @@ def form_pages(w) -> list[tuple[str, str]]:
         ("founder", f"/collaborations/new?need={need.id}&capability={product.id}"),
         ("founder", f"/capabilities/{product.id}/matches"), ("founder", "/needs"), ("founder", "/capabilities"),
         ("founder", "/match?text=falls+at+night"), ("founder", f"/organisations/{product.organisation_id}/edit"),
-        ("clinician", "/needs/new"), ("clinician", f"/needs/{need.id}/edit"), ("clinician", f"/needs/{need.id}/matches"),
-        ("clinician", f"/needs/{need.id}/similar"), ("funder", "/funding"), ("funder", "/funding/new"),
+        ("clinician", "/needs/new"), ("clinician", f"/needs/{need.id}/edit"),
+        ("clinician", f"/needs/{need.id}/matches"), ("clinician", f"/needs/{need.id}/similar"), ("funder", "/funding"), ("funder", "/funding/new"),
         ("funder", f"/funding/{w['instrument'].id}/edit"), ("funder", "/funding/fitting"),
         ("organiser", "/arenas/new"), ("organiser", f"/arenas/{w['arena'].id}/edit"),
         ("organiser", f"/arenas/{w['arena'].id}"), ("founder", f"/arenas/{w['arena'].id}"),
@@ -155,3 +155,12 @@ def test_tables_on_my_pages_scroll_in_their_own_box(client, auth, make, db):
     client.post("/funding/follow", data={"need_id": world["need"].id})
     html = client.get("/funding/following").get_data(as_text=True)
     assert '<div class="table-scroll">\n<table' in html
+
+
+def test_registration_does_not_choose_the_kind_of_organisation(client):
+    page = client.get("/register").get_data(as_text=True)
+    kind = page[page.index('<select id="organisation_kind"'):page.index("</select>", page.index("organisation_kind"))]
+    assert '<option value="">Choose…</option>' in kind and "selected" not in kind
+    refused = client.post("/register", data={"name": "Kari", "email": "kari@example.org", "password": "a-long-password",
+                                             "organisation_name": "Kari AS", "country": "NO"})
+    assert refused.status_code == 422 and "Choose the kind of organisation." in refused.get_data(as_text=True)

@@ -9,6 +9,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from matchmaker.i18n import when
 from matchmaker.models import Collaboration, CollaborationEvent, Notification
 from matchmaker.services.collaborations import terms as terms_rules
 from matchmaker.services.errors import ValidationFailed
@@ -227,3 +228,14 @@ def test_an_acceptance_keeps_its_note(client, auth, make, db):
     db.refresh(collaboration)
     moved = [e for e in collaboration.events if e.kind == "stage"]
     assert collaboration.stage == "accepted" and moved[-1].text == "Welcome on ward 3."
+
+
+def test_history_and_terms_are_dated_in_the_readers_zone(client, auth, make, db):
+    supplier, clinician, collaboration = _proposed(client, auth, make, db)
+    created = collaboration.events[0].created_at
+    auth.login(clinician)
+    page = client.get(f"/collaborations/{collaboration.id}").get_data(as_text=True)
+    assert created.strftime("%Y-%m-%d") not in page  # no ISO dates in the history or the terms
+    with client.application.test_request_context():
+        assert when(created) in page  # "4 Dec 2026, 19:06" in Europe/Oslo
+    assert f"{supplier.name}, {supplier.organisation.name}" in page  # a person with their organisation
