@@ -1,4 +1,5 @@
-"""Interface language and time zone of each request."""
+"""Interface language and time zone of each request, and how dates, times and numbers are written:
+one format per language, in the reader's zone unless a time belongs to a place (an arena)."""
 
 from __future__ import annotations
 
@@ -85,6 +86,7 @@ def zone_name(moment: datetime) -> str:
 
 
 def _differs_from_user(local: datetime) -> bool:
+    # Compared by today's offset: a zone the reader would not read times in, whatever its name.
     now = datetime.now(UTC)
     return now.astimezone(local.tzinfo).utcoffset() != now.astimezone(user_zone()).utcoffset()
 
