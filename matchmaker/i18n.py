@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_name
 from babel.numbers import format_decimal, format_percent
-from flask import Flask, has_request_context, request, session
+from flask import Flask, has_app_context, has_request_context, request, session
 from flask_babel import Babel, get_locale, get_timezone
 from flask_login import current_user
 
@@ -65,7 +65,8 @@ def format_locale() -> Locale:
 
 
 def user_zone() -> tzinfo:
-    return get_timezone() or ZoneInfo(DEFAULT_TIMEZONE)
+    # Outside the app (a script, a worker) there is no user: Oslo, as for a visitor.
+    return (get_timezone() if has_app_context() else None) or ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def _zone(zone: str | tzinfo | None) -> tzinfo:

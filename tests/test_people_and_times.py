@@ -152,3 +152,8 @@ def test_plurals_through_ngettext_in_templates(app):
     template = "{{ ngettext('%(num)d need', '%(num)d needs', n) }}"
     with app.test_request_context(), force_locale("en"):
         assert [render_template_string(template, n=n) for n in (1, 2)] == ["1 need", "2 needs"]
+
+
+def test_times_can_be_written_outside_a_request_in_oslo_and_english():
+    assert i18n.when(WINTER_MORNING) == "15 Jan 2030, 09:05"
+    assert i18n.number(2.5, 1) == "2.5"
