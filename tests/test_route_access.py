@@ -288,6 +288,8 @@ PAGE_CASES = [
      each(404, unapproved=200, admin=200)),
     ("approve an organisation", "POST", "/admin/organisations/{pending_org}/approve", None,
      each(403, admin=302)),
+    ("decline an organisation", "POST", "/admin/organisations/{pending_org}/decline", {"reason": "Not in health"},
+     each(403, admin=302)),
     ("read a private collaboration", "GET", "/collaborations/{collaboration}", None, HIDDEN),
     ("terms form of a private collaboration", "GET", "/collaborations/{collaboration}/terms", None, HIDDEN),
     ("new terms for a private collaboration", "POST", "/collaborations/{collaboration}/terms", TERMS_FORM,
@@ -410,7 +412,7 @@ def test_other_organisations_objects(app, client, db, world, side, what, method,
 # collaboration, follow, token or unapproved organisation instead of its public objects.
 HIDDEN_ARGUMENTS = {"profile_id", "need_id", "collaboration_id", "instrument_id", "follow_id", "token_id",
                     "organisation_id"}
-WHOLLY_REFUSED = {"admin.approve"}  # refused to the role before the object is looked up: 403
+WHOLLY_REFUSED = {"admin.approve", "admin.decline"}  # refused to the role before the object is looked up: 403
 
 
 @pytest.mark.parametrize("role", ["supplier", "clinical", "funder", "organiser"])
