@@ -165,6 +165,15 @@ def percent(value, digits: int = 1) -> str:
     return format_percent(value / 100, pattern, locale=locale)
 
 
+def month(value: str) -> str:
+    """A "2026-03" month key as the reader says it ("Mar 2026", "mars 2026")."""
+    try:
+        year, number_of_month = (int(part) for part in str(value).split("-")[:2])
+        return format_date(date(year, number_of_month, 1), "LLL y", locale=format_locale())
+    except ValueError:
+        return str(value)
+
+
 def current_timezone() -> str:
     """The user's zone by name ("Europe/Oslo"), for saying which zone times are in."""
     zone = user_zone()
@@ -180,10 +189,10 @@ def register_formats(app: Flask) -> None:
     """One format per language everywhere: the filters Flask-Babel defines are replaced by ours,
     which ignore the width they are asked for (that was how English came to show three formats)."""
     helpers = {"when": when, "day": day, "clock": clock, "time_range": time_range, "arena_range": arena_range,
-               "arena_when": arena_when, "number": number, "percent": percent,
+               "arena_when": arena_when, "number": number, "percent": percent, "month": month,
                "current_timezone": current_timezone, "machine_time": machine_time}
     app.jinja_env.globals.update(helpers)
-    app.jinja_env.filters.update(when=when, day=day, clock=clock, number=number, percent=percent,
+    app.jinja_env.filters.update(when=when, day=day, clock=clock, number=number, percent=percent, month=month,
                                  datetimeformat=lambda value, _width=None: when(value),
                                  dateformat=lambda value, _width=None: day(value),
                                  timeformat=lambda value, _width=None: clock(value))

@@ -157,3 +157,12 @@ def test_plurals_through_ngettext_in_templates(app):
 def test_times_can_be_written_outside_a_request_in_oslo_and_english():
     assert i18n.when(WINTER_MORNING) == "15 Jan 2030, 09:05"
     assert i18n.number(2.5, 1) == "2.5"
+
+
+@pytest.mark.parametrize("locale,expected", [("en", "Mar 2026"), ("nb", "mar 2026"), ("sv", "mars 2026")])
+def test_chart_months_are_written_in_the_readers_language(app, locale, expected):
+    from matchmaker.i18n import month
+
+    with app.test_request_context(headers={"Accept-Language": locale}):
+        assert month("2026-03") == expected
+        assert month("not a month") == "not a month"
