@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -109,14 +112,30 @@ def export_profiles(output) -> None:
 
 @demo_cli.command("load")
 def load_demo() -> None:
-    """Load the demo organisations, profiles and accounts (safe to run again)."""
+    """Load the demo organisations, profiles, accounts, arena, funding, collaborations and
+    notifications (safe to run again), saying what it does on standard error."""
     from matchmaker.demo import load_demo_data
 
+    started = time.monotonic()
     with get_database().session_scope() as session:
-        logins = load_demo_data(session)
+        logins = load_demo_data(session, _StepsOnStderr())
+    click.echo(f"Demo loaded in {time.monotonic() - started:.0f} s.", err=True)
     click.echo(f"Demo accounts (password for all: {logins['password']}):")
     for role, email in logins["accounts"].items():
         click.echo(f"  {role:<12} {email}")
+
+
+class _StepsOnStderr:
+    """The demo's steps as lines, long work as a progress bar: on a terminal the bar moves, in a
+    log (no terminal) click writes only its label, so the output stays one line per step."""
+
+    def step(self, text: str) -> None:
+        click.echo(text, err=True)
+
+    @contextmanager
+    def bar(self, label: str, length: int) -> Iterator[Callable[[int], None]]:
+        with click.progressbar(length=length, label=f"  {label}", file=sys.stderr) as bar:
+            yield bar.update
 
 
 def _fail(error: DomainError):

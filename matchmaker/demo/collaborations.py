@@ -38,6 +38,8 @@ HISTORIES = [
     ("need-vv-protese-sarkontroll", "cap-helix-saar", "supplier", 200,
      [("accepted", 8), ("stopped", 40)]),
     ("need-skane-fall-natt", "cap-trygghetsljus-ljusvag", "supplier", 60, [("declined", 11)]),
+    # The demo department has just invited the demo founder: a proposal waiting for their answer.
+    ("need-demo-akutt-venterom", "cap-kvitfjell-triage", "department", 2, []),
 ]
 RESULTS = {
     "cap-sepsia-ed": "Median time to antibiotics fell from 74 to 52 minutes over five months, with no rise in "
@@ -79,7 +81,7 @@ def _collaboration(session: Session, need: Profile, capability: Profile, propose
                                   department_id=department.id, stage="proposed", created_at=start,
                                   stage_changed_at=start,
                                   proposed_by_id=department.id if proposer == "department" else supplier.id)
-    terms = terms_rules.template(need, capability)
+    terms = {**terms_rules.template(need, capability), "scope": _scope(need, capability)}
     collaboration.terms = [CollaborationTerms(version=1, edited_by=first, created_at=start, **terms)]
     collaboration.events = [_event(first, "created", start, to_stage="proposed", terms_version=1)]
     when, other = start, people["supplier" if proposer == "department" else "department"]
@@ -91,6 +93,13 @@ def _collaboration(session: Session, need: Profile, capability: Profile, propose
         collaboration.stage, collaboration.stage_changed_at = stage, when
     _finish(collaboration, capability, when, people["department"])
     return collaboration
+
+
+def _scope(need: Profile, capability: Profile) -> str:
+    """Terms in the parties' own words, as agreed terms would be, not the template's prompt."""
+    return (f"{capability.title} in daily use at {need.organisation.name} for twelve weeks, on the patients "
+            f"described in \u201c{need.title}\u201d. Staff and patients are interviewed at the start and the end; "
+            f"success is less time spent and no new risk, compared with the current routine.")
 
 
 def _finish(collaboration: Collaboration, capability: Profile, when: datetime, department: User | None) -> None:
