@@ -98,6 +98,7 @@ def test_a_declined_organisation_reads_why_when_it_signs_in(page: Page, live_app
     expect(row).to_contain_text("Dan Doubtful")
     row.get_by_text("Decline…").click()
     row.get_by_label("Why is Doubtful Devices AS declined?").fill("We could not verify the organisation number.")
+    screenshot(page, "admin-declines")
     row.get_by_role("button", name="Decline Doubtful Devices AS").click()
     expect(page.get_by_role("status").first).to_contain_text("Doubtful Devices AS is declined")
     page.get_by_role("link", name="Audit log").click()
