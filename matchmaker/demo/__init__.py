@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.demo.arena import load_demo_arena
 from matchmaker.demo.collaborations import load_demo_collaborations
-from matchmaker.demo.funding import load_demo_funding
+from matchmaker.demo.funding import load_demo_funding, load_demo_funding_interest
 from matchmaker.demo.notifications import load_demo_notifications
 from matchmaker.demo.progress import QUIET, Progress
 from matchmaker.matching.runtime import get_encoder
@@ -47,6 +47,7 @@ def load_demo_data(session: Session, progress: Progress = QUIET) -> dict:
     load_demo_funding(session, DEMO_ACCOUNTS["funder"][2])
     progress.step("Adding collaborations with a history\u2026")
     load_demo_collaborations(session)
+    load_demo_funding_interest(session, emails["funder"])
     progress.step("Adding notifications\u2026")
     load_demo_notifications(session, emails)
     return {"password": DEMO_PASSWORD, "accounts": emails}

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.models import FundingInstrument, Organisation
+from matchmaker.models import Collaboration, Follow, FundingInstrument, FundingLink, Organisation, Profile, User
 from matchmaker.models.types import utcnow
 from matchmaker.services.funding.embedding import embed_instrument
 
@@ -95,3 +95,30 @@ def _upsert(session: Session, agency: Organisation, spec: dict) -> None:
     instrument.deadline = date.today() + timedelta(days=days) if days else None
     session.flush()
     embed_instrument(session, instrument)
+
+
+# The collaboration (by its capability) that seeks an instrument, and the one the demo funder follows.
+SEEKING = ("cap-nattvakt-sensor", "fund-demo-testmidler")
+FOLLOWED = ("cap-kvitfjell-vitalpatch", "fund-demo-pilot-helse")
+
+
+def load_demo_funding_interest(session: Session, funder_email: str) -> None:
+    """Once: a collaboration seeks one of the demo instruments, and the demo funder follows
+    another, so the funder's pages and bell show collaborations that concern them."""
+    funder = session.scalar(select(User).where(User.email == funder_email))
+    if funder is None or session.scalar(select(Follow.id).where(Follow.user_id == funder.id)) is not None:
+        return
+    seeking = _collaboration_and_instrument(session, *SEEKING)
+    followed = _collaboration_and_instrument(session, *FOLLOWED)
+    if seeking is not None:
+        session.add(FundingLink(collaboration_id=seeking[0].id, instrument_id=seeking[1].id))
+    if followed is not None:
+        session.add(Follow(user_id=funder.id, collaboration_id=followed[0].id, instrument_id=followed[1].id))
+    session.flush()
+
+
+def _collaboration_and_instrument(session: Session, capability_id: str, instrument_id: str):
+    collaboration = session.scalar(select(Collaboration).join(Collaboration.capability)
+                                   .where(Profile.external_id == capability_id).order_by(Collaboration.id))
+    instrument = session.scalar(select(FundingInstrument).where(FundingInstrument.external_id == instrument_id))
+    return (collaboration, instrument) if collaboration is not None and instrument is not None else None

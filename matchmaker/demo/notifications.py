@@ -15,7 +15,9 @@ from matchmaker.models import (
     ArenaParticipant,
     Collaboration,
     CollaborationEvent,
+    Follow,
     FundingInstrument,
+    FundingLink,
     Meeting,
     Notification,
     User,
@@ -106,17 +108,17 @@ def _collaboration_params(collaboration: Collaboration, event: CollaborationEven
 
 
 def _funding_news(session: Session, user: User) -> list[tuple[str, dict]]:
-    """A collaboration seeking one of the agency's instruments, and the next deadline."""
-    instruments = list(session.scalars(select(FundingInstrument).where(
-        FundingInstrument.organisation_id == user.organisation_id, FundingInstrument.status == "published")
-        .order_by(FundingInstrument.deadline.is_(None), FundingInstrument.deadline, FundingInstrument.id)))
-    collaboration = session.scalar(select(Collaboration).where(Collaboration.stage == "agreement")
-                                   .order_by(Collaboration.id))
+    """A collaboration seeking one of the agency's instruments, and a step of one the funder follows."""
     news = []
-    if instruments and collaboration is not None:
-        news.append(("collaboration_funding", {**_collaboration_params(collaboration),
-                                               "title": instruments[-1].title}))
-    dated = [i for i in instruments if i.deadline is not None]
-    if dated:
-        news.append(("funding_deadline", {"title": dated[0].title, "deadline": dated[0].deadline.isoformat()}))
+    link = session.scalar(select(FundingLink).join(FundingLink.instrument).where(
+        FundingInstrument.organisation_id == user.organisation_id).order_by(FundingLink.id))
+    if link is not None:
+        seeking = session.get(Collaboration, link.collaboration_id)
+        news.append(("collaboration_funding", {**_collaboration_params(seeking), "title": link.instrument.title}))
+    follow = session.scalar(select(Follow).where(Follow.user_id == user.id, Follow.collaboration_id.is_not(None))
+                            .order_by(Follow.id))
+    if follow is not None:
+        followed = session.get(Collaboration, follow.collaboration_id)
+        news.append(("followed_change", {**_collaboration_params(followed), "change": "stage",
+                                         "stage": followed.stage}))
     return news
