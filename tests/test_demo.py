@@ -81,7 +81,7 @@ def test_command_shows_the_steps_and_still_prints_the_logins(app):
 def test_arena_meetings_are_the_engines_best_pairs_with_reasons(app, db, demo):
     arena, _progress = demo
     meetings = _meetings(db, arena)
-    assert len(meetings) >= 40
+    assert len(meetings) >= 20
     assert {"pending", "accepted"} == {m.status for m in meetings}
     for meeting in meetings:
         assert meeting.match_score is not None and "strength" in meeting.match_reason, meeting.note
@@ -94,7 +94,11 @@ def test_arena_meetings_are_the_engines_best_pairs_with_reasons(app, db, demo):
         {frozenset((p.department.id, p.supplier.id)) for p in again}  # chosen by the engine, the same each time
     scores = [p.match.score for p in again]
     assert scores == sorted(scores, reverse=True)
-
+    seen = Counter()
+    for pair in again:  # a merely possible match only as the first meeting of one of its two
+        convincing = pair.match.explanation.strength in ("strong", "good")
+        assert convincing or not (seen[pair.department] and seen[pair.supplier])
+        seen.update((pair.department, pair.supplier))
 
 def test_nobody_meets_more_than_their_share(db, demo):
     arena, _progress = demo

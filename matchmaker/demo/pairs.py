@@ -16,6 +16,7 @@ from matchmaker.services import matching
 from matchmaker.vocabulary import CLINICAL_AREAS, label
 
 CANDIDATES_PER_NEED = 8
+CONVINCING = ("strong", "good")
 QUOTE_LENGTH = 160
 
 
@@ -44,9 +45,14 @@ def best_pairs(session: Session, engine: MatchingEngine, people: list[ArenaParti
 
 
 def _strongest_first(candidates: list[Pair], per_department: int, per_supplier: int) -> list[Pair]:
-    """Greedy by score, so the best pairs are kept and nobody is asked far more than the rest."""
+    """Greedy by score, so the best pairs are kept and nobody is asked far more than the rest. A
+    merely possible match is kept only as the first meeting of one of its two: everybody meets
+    someone, and nobody else sits through a meeting a better pair could have had."""
     chosen, load = [], Counter()
     for pair in sorted(candidates, key=lambda p: (-p.match.score, p.department.id, p.supplier.id)):
+        weak = pair.match.explanation.strength not in CONVINCING
+        if weak and load[pair.department.id] and load[pair.supplier.id]:
+            continue
         if load[pair.department.id] < per_department and load[pair.supplier.id] < per_supplier:
             chosen.append(pair)
             load[pair.department.id] += 1
