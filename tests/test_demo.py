@@ -162,3 +162,15 @@ def test_loading_again_adds_nothing(app, db, demo):
         load_demo_data(db)
     db.flush()
     assert (len(_meetings(db, arena)), len(db.scalars(select(Notification)).all())) == before
+
+
+def test_loading_again_names_people_an_earlier_demo_called_contacts(app, db, demo, make):
+    old = make.user(make.organisation("supplier", country="SE"), name="Contact, Gammal AB",
+                    email="contact@gammal.demo.example.org")
+    founder = _user(db, "founder")
+    founder.name = "Ingrid Founder"
+    db.flush()
+    with app.app_context():
+        load_demo_data(db)
+    db.flush()
+    assert PERSON_NAME.match(old.name) and founder.name == DEMO_ACCOUNTS["founder"][1]

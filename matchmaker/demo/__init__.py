@@ -14,6 +14,7 @@ from matchmaker.demo.arena import load_demo_arena
 from matchmaker.demo.collaborations import load_demo_collaborations
 from matchmaker.demo.funding import load_demo_funding, load_demo_funding_interest
 from matchmaker.demo.notifications import load_demo_notifications
+from matchmaker.demo.people import NameBook
 from matchmaker.demo.progress import QUIET, Progress
 from matchmaker.matching.runtime import get_encoder
 from matchmaker.models import Organisation, User
@@ -30,6 +31,8 @@ DEMO_ACCOUNTS = {
     "organiser": ("organiser@demo.example.org", "Sofia Lindqvist", "org-demo-organiser"),
     "admin": ("admin@demo.example.org", "Ada Admin", None),
 }
+# What earlier versions of the demo called its accounts, renamed when the demo is loaded again.
+EARLIER_NAMES = {"Ingrid Founder", "Dr. Kari Clinician", "Lars Funder", "Sofia Organiser"}
 
 
 def load_demo_data(session: Session, progress: Progress = QUIET) -> dict:
@@ -65,7 +68,18 @@ def _import_profiles(session: Session, progress: Progress) -> None:
 def _accounts(session: Session) -> None:
     for email, name, organisation_id in DEMO_ACCOUNTS.values():
         user = session.scalar(select(User).where(User.email == email))
+        if user is not None and user.name in EARLIER_NAMES:
+            user.name = name
         if user is None:
             organisation = session.scalar(select(Organisation).where(Organisation.external_id == organisation_id)) \
                 if organisation_id else None
             create_user(session, email, name, DEMO_PASSWORD, organisation, is_admin=organisation_id is None)
+    _name_earlier_contacts(session)
+
+
+def _name_earlier_contacts(session: Session) -> None:
+    """Contacts an earlier demo named after their organisation get a person's name."""
+    book = NameBook(set(session.scalars(select(User.name))))
+    for user in session.scalars(select(User).where(User.email.like("contact@%.demo.example.org"),
+                                                   User.name.like("Contact, %")).order_by(User.id)):
+        user.name = book.next(user.organisation.country if user.organisation else None)
