@@ -158,10 +158,12 @@ def test_organiser_has_registrations_to_approve(db, demo):
 def test_loading_again_adds_nothing(app, db, demo):
     arena, _progress = demo
     before = (len(_meetings(db, arena)), len(db.scalars(select(Notification)).all()))
+    progress = Recorded()
     with app.app_context():
-        load_demo_data(db)
+        load_demo_data(db, progress)
     db.flush()
     assert (len(_meetings(db, arena)), len(db.scalars(select(Notification)).all())) == before
+    assert "  The demo arena is already there and stays as it is." in progress.steps
 
 
 def test_loading_again_names_people_an_earlier_demo_called_contacts(app, db, demo, make):

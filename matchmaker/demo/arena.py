@@ -46,6 +46,7 @@ def load_demo_arena(session: Session, password: str, organiser_external_id: str,
     """Creates the arena once. ``demo_emails``: role -> e-mail of the demo accounts; the founder
     and the clinician each find a meeting request waiting for their answer."""
     if session.scalar(select(Arena).where(Arena.external_id == DEMO_ARENA_ID)) is not None:
+        progress.step("  The demo arena is already there and stays as it is.")
         return None
     organiser = session.scalar(select(Organisation).where(Organisation.external_id == organiser_external_id))
     arena = _arena(organiser)
