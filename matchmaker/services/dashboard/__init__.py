@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from matchmaker.matching.engine import MatchingEngine
 from matchmaker.models import CapabilityProfile, NeedProfile, Organisation, Profile, User
@@ -57,6 +58,7 @@ def overview(session: Session, user: User, engine: MatchingEngine | None = None)
     if result.wanted_kind:
         newest = browse_profiles(session, user, result.wanted_kind, ProfileFilters(), per_page=5)
         result.newest_wanted = newest.items
+        preload_parents(session, [p.organisation for p in newest.items])
     if role == "admin":
         result.pending_organisations = pending_organisations(session)
     if role in ("supplier", "health"):
@@ -67,6 +69,18 @@ def overview(session: Session, user: User, engine: MatchingEngine | None = None)
         result.funder = funder_desk(session, engine, user)
     result.next_steps = next_steps(user, result)
     return result
+
+
+def preload_parents(session: Session, organisations: list[Organisation]) -> None:
+    """Loads the parents (trusts) that name these organisations in one query, instead of one
+    query per organisation when each ``organisation.parent`` is first read."""
+    waiting = [o for o in organisations if o.parent_id and "parent" in inspect(o).unloaded]
+    if not waiting:
+        return
+    parents = {p.id: p for p in session.scalars(select(Organisation).where(
+        Organisation.id.in_({o.parent_id for o in waiting})))}
+    for organisation in waiting:
+        set_committed_value(organisation, "parent", parents.get(organisation.parent_id))
 
 
 def next_steps(user: User, overview: Overview) -> list[str]:

@@ -16,6 +16,7 @@ from matchmaker.models import (
     Meeting,
     MeetingSeat,
     Organisation,
+    Profile,
     User,
 )
 from matchmaker.models.types import utcnow
@@ -67,6 +68,12 @@ def requests_waiting(session: Session, user: User) -> list[Meeting]:
     return list(session.scalars(query).unique())
 
 
+def _collaboration_options():
+    """Their need and product are named, never tagged: the tags stay unloaded."""
+    return (joinedload(Collaboration.need).lazyload(Profile.tags),
+            joinedload(Collaboration.capability).lazyload(Profile.tags))
+
+
 def collaborations_waiting(session: Session, organisation_id: int | None) -> list[Collaboration]:
     """Proposals the other side made to us, and accepted ones whose current terms we have not
     agreed to (editing the terms clears both agreements)."""
@@ -79,7 +86,8 @@ def collaborations_waiting(session: Session, organisation_id: int | None) -> lis
     query = select(Collaboration).where(ours, or_(
         and_(Collaboration.stage == "proposed", Collaboration.proposed_by_id != organisation_id),
         and_(Collaboration.stage == "accepted", our_agreement_missing)))
-    return list(session.scalars(query.order_by(Collaboration.stage_changed_at, Collaboration.id)).unique())
+    ordered = query.options(*_collaboration_options()).order_by(Collaboration.stage_changed_at, Collaboration.id)
+    return list(session.scalars(ordered).unique())
 
 
 def next_meetings(session: Session, user: User, limit: int = NEXT_MEETINGS) -> list[Meeting]:
@@ -101,5 +109,6 @@ def recently_moved(session: Session, organisation_id: int | None,
         return []
     query = select(Collaboration).where(or_(Collaboration.supplier_id == organisation_id,
                                             Collaboration.department_id == organisation_id))
-    ordered = query.order_by(Collaboration.stage_changed_at.desc(), Collaboration.id.desc()).limit(limit)
+    ordered = (query.options(*_collaboration_options())
+               .order_by(Collaboration.stage_changed_at.desc(), Collaboration.id.desc()).limit(limit))
     return list(session.scalars(ordered).unique())
