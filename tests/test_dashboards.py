@@ -292,3 +292,21 @@ def test_the_organiser_dashboard_asks_the_same_number_of_queries_for_one_arena_o
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
 
+
+
+def test_the_funder_dashboard_asks_the_same_number_of_queries_for_one_instrument_or_many(
+        client, auth, make, engine, index):
+    trust = make.organisation("health_trust")
+    index(*[make.need(make.organisation("clinical_department", parent_id=trust.id), description=FALLS)
+            for _ in range(4)])
+    counts = []
+    for instruments in (1, 3):
+        agency = make.organisation("funding_agency")
+        for n in range(instruments):
+            instrument(make, agency, title=f"Call {n}")
+        auth.login(make.user(agency))
+        page_of(client)  # the first view embeds the instruments
+        with counted_queries(engine) as statements:
+            page_of(client)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
