@@ -17,7 +17,6 @@ from matchmaker.vocabulary import CLINICAL_AREAS, label
 
 CANDIDATES_PER_NEED = 8
 CONVINCING = ("strong", "good")
-QUOTE_LENGTH = 160
 
 
 @dataclass(frozen=True)
@@ -68,25 +67,17 @@ def match_reason(pair: Pair) -> dict:
 
 
 def request_note(pair: Pair, from_department: bool) -> str:
-    """What the requester writes, in their words, from what the match explanation found."""
+    """What the requester writes, from the match explanation: how strong it is and the clinical
+    areas both share. The passages that matched are shown beside the note as "why matched"."""
     need, capability = pair.department.profile, pair.match.profile
-    passages = pair.match.explanation.passage_pairs
-    areas = ", ".join(str(label(CLINICAL_AREAS, code)).lower() for code in pair.match.explanation.shared_areas)
+    explanation = pair.match.explanation
     if from_department:
         note = f"We are working on \u201c{need.title}\u201d and would like to hear more about {capability.title}."
-        quote = passages[0][1] if passages else ""
     else:
         note = f"{capability.title} is built for what you describe in \u201c{need.title}\u201d."
-        quote = passages[0][0] if passages else ""
-    if quote:
-        note += f" What caught our eye: \u201c{_shorten(quote)}\u201d"
-    if areas:
+    areas = ", ".join(label(CLINICAL_AREAS, code).lower() for code in explanation.shared_areas)
+    if explanation.strength:
+        note += f" The matching rates us a {explanation.strength} match" + (f" in {areas}." if areas else ".")
+    elif areas:
         note += f" We share the field ({areas})."
     return note
-
-
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) <= QUOTE_LENGTH:
-        return text
-    return text[:QUOTE_LENGTH].rsplit(" ", 1)[0].rstrip(",;:.") + "\u2026"
