@@ -81,6 +81,7 @@ def test_decline_with_a_reason_is_stored_and_audited(client, auth, make, admin, 
     log = client.get("/admin/audit").get_data(as_text=True)
     assert "Ada Admin declined the organisation Tindra Helse AS: Not a health company." in log
     assert "Tindra Helse AS" not in listing(client, state="pending")
+    assert "by Ada Admin: Not a health company." in listing(client, state="declined")
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 2001])

@@ -184,6 +184,7 @@ def parent_choices(session: Session, kind: str) -> list[Organisation]:
 class AdminRow:
     organisation: Organisation
     registered_by: User | None  # the first member, who registered it
+    declined_by: str = ""  # the administrator's name, when declined
 
 
 def admin_list(session: Session, admin: User, search: str = "", state: str | None = None,
@@ -202,7 +203,15 @@ def admin_list(session: Session, admin: User, search: str = "", state: str | Non
         pending_first, Organisation.name, Organisation.id).limit(per_page).offset((page - 1) * per_page)
     organisations = list(session.scalars(ordered))
     first = first_members(session, [o.id for o in organisations])
-    return Page([AdminRow(o, first.get(o.id)) for o in organisations], total, page, per_page)
+    deciders = user_names(session, {o.declined_by_id for o in organisations if o.declined_by_id})
+    rows = [AdminRow(o, first.get(o.id), deciders.get(o.declined_by_id, "")) for o in organisations]
+    return Page(rows, total, page, per_page)
+
+
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 def first_members(session: Session, organisation_ids: list[int]) -> dict[int, User]:
