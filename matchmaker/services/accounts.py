@@ -12,7 +12,7 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from matchmaker.models import ApiToken, User
@@ -142,7 +142,9 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
 
 
 def active_token(session: Session, plain: str) -> ApiToken:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    # The user comes in the same query: every API request needs both.
+    token = session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                           .where(ApiToken.token_hash == hash_token(plain)))
     if token is None or not token.is_active:
         raise NotAuthenticated(_("The API token is unknown or revoked."))
     return token
