@@ -53,6 +53,13 @@ def raising(error: BaseException):
     return fail
 
 
+def fail_queries(patch, error: BaseException) -> None:
+    """Every query a session runs raises ``error`` (execute, scalar and scalars are separate
+    ways in)."""
+    for name in ("execute", "scalar", "scalars"):
+        patch.setattr(Session, name, raising(error))
+
+
 def unavailable_warnings(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == "matchmaker.web.unavailable" and r.levelno == logging.WARNING]
 
@@ -88,7 +95,7 @@ def test_lost_connection_gives_503_then_the_next_request_works(client, auth, api
     as_user = api.as_user(user)
     auth.login(user)
     with monkeypatch.context() as patch, caplog.at_level(logging.WARNING):
-        patch.setattr(Session, "execute", raising(lost_connection()))
+        fail_queries(patch, lost_connection())
         assert_unavailable_page(client.get("/needs"))
         for _request in range(5):
             assert_unavailable_json(as_user.get("/api/v1/needs"))
@@ -105,7 +112,7 @@ def test_lost_connection_gives_503_then_the_next_request_works(client, auth, api
 
 def test_exhausted_pool_gives_503(api, make, monkeypatch):
     as_user = api.as_user(make.user())
-    monkeypatch.setattr(Session, "execute", raising(PoolTimeout("pool limit")))
+    fail_queries(monkeypatch, PoolTimeout("pool limit"))
     assert_unavailable_json(as_user.get("/api/v1/needs"))
 
 
@@ -124,7 +131,7 @@ def test_other_database_errors_stay_errors(api, make, monkeypatch):
     """Bad data or a bug is not an outage: no "try again" for those."""
     as_user = api.as_user(make.user())
     broken = IntegrityError("INSERT", {}, psycopg.IntegrityError("duplicate key"))
-    monkeypatch.setattr(Session, "execute", raising(broken))
+    fail_queries(monkeypatch, broken)
     with pytest.raises(IntegrityError):
         as_user.get("/api/v1/needs")
 
