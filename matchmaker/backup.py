@@ -203,16 +203,26 @@ def _pg_dump(url: str, target: Path) -> None:
 
 def archive_tables(path: Path) -> set[tuple[str, str]]:
     """(schema, table) of every table in a custom-format archive, from its table of contents."""
+    return {(fields[1], fields[2]) for fields in _archive_entries(path, "TABLE") if fields[1] != "DATA"}
+
+
+def archive_foreign_keys(path: Path) -> set[tuple[str, str, str]]:
+    """(schema, table, constraint) of every foreign key in the archive."""
+    return {(fields[2], fields[3], fields[4]) for fields in _archive_entries(path, "FK") if fields[1] == "CONSTRAINT"}
+
+
+def _archive_entries(path: Path, kind: str) -> list[list[str]]:
+    """The table-of-contents lines of that kind, split from the kind on: "215; 1259 16390 TABLE
+    public users owner" gives ["TABLE", "public", "users", "owner"]."""
     listing = _run([_pg_tool("pg_restore"), "--list", str(path)], dict(os.environ))
-    tables = set()
+    entries = []
     for line in listing.splitlines():
         if line.startswith(";") or ";" not in line:
             continue
-        # "215; 1259 16390 TABLE public users owner"; TABLE DATA lines name the same tables.
         fields = line.split(";", 1)[1].split()
-        if len(fields) >= 5 and fields[2] == "TABLE" and fields[3] != "DATA":
-            tables.add((fields[3], fields[4]))
-    return tables
+        if len(fields) >= 5 and fields[2] == kind:
+            entries.append(fields[2:])
+    return entries
 
 
 def _pg_restore(url: str, path: Path) -> list[str]:
@@ -220,7 +230,7 @@ def _pg_restore(url: str, path: Path) -> list[str]:
     conninfo, env = _pg_connection(parsed)
     tables = archive_tables(path)
     _check_same_schema(parsed, {schema for schema, _ in tables}, path)
-    dropped = _drop_tables_not_in(url, tables)
+    dropped = _drop_tables_not_in(url, tables, archive_foreign_keys(path))
     # One transaction, stopping at the first error: a failed restore leaves the old data in place.
     # Objects are owned by, and granted as, the user restoring, so a backup moves between servers.
     _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
@@ -236,9 +246,11 @@ def _check_same_schema(url: URL, archive_schemas: set[str], path: Path) -> None:
                           f"restore it into a database whose search_path names that schema.")
 
 
-def _drop_tables_not_in(url: str, keep: set[tuple[str, str]]) -> list[str]:
+def _drop_tables_not_in(url: str, keep: set[tuple[str, str]], keys: set[tuple[str, str, str]]) -> list[str]:
     """Tables a later migration added would survive ``--clean`` (it drops only what the archive
-    holds) and then make ``db upgrade`` fail to create them; drop them first."""
+    holds) and then make ``db upgrade`` fail to create them; drop them first. So too for foreign
+    keys a later migration added to the archive's tables: they would stop ``--clean`` dropping
+    the keys they point at."""
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
@@ -248,6 +260,16 @@ def _drop_tables_not_in(url: str, keep: set[tuple[str, str]]) -> list[str]:
                      for table in inspector.get_table_names(schema=schema) if (schema, table) not in keep]
             for schema, table in extra:
                 connection.execute(text(f'DROP TABLE IF EXISTS "{schema}"."{table}" CASCADE'))
+            _drop_foreign_keys_not_in(connection, inspector, keep, keys)
     finally:
         engine.dispose()
     return [table for _, table in extra]
+
+
+def _drop_foreign_keys_not_in(connection, inspector, tables, keys: set[tuple[str, str, str]]) -> None:
+    for schema, table in sorted(tables):
+        if schema not in inspector.get_schema_names() or table not in inspector.get_table_names(schema=schema):
+            continue
+        for key in inspector.get_foreign_keys(table, schema=schema):
+            if key["name"] and (schema, table, key["name"]) not in keys:
+                connection.execute(text(f'ALTER TABLE "{schema}"."{table}" DROP CONSTRAINT "{key["name"]}"'))
