@@ -11,7 +11,9 @@ tests use; "valid" in the output says they passed. Per arena:
 - participants, meetings, slots, tables, locked; bound: the LP upper bound on placed priority;
 - scheduler / first_fit: priority and placed count, seconds, pct_of_bound (priority / bound),
   participants_without_meeting (among those with any request), idle_gaps (idle stretches between
-  two meetings of a participant, summed), valid; for the scheduler also greedy_priority, what its
+  two meetings of a participant, summed) and idle_gaps_per_participant (per participant with a
+  meeting), mean_finish_slot (the slot of each such participant's last meeting, 1 for the first
+  slot, averaged), valid; for the scheduler also greedy_priority, what its
   greedy start and local search reached before CP-SAT.
 
 The time limits (4, 8 and 24 s) leave room under the targets of 10 s at 300 and 30 s at 1,000
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from matchmaker.scheduling import (  # noqa: E402
+    finishing_slots,
     first_fit,
     idle_gaps,
     load_arena,
@@ -141,6 +144,8 @@ def _measure(arena_data: dict, run) -> tuple[dict, object]:
         "seconds": round(seconds, 2),
         "participants_without_meeting": len(unmet_participants(arena, result)),
         "idle_gaps": idle_gaps(arena, result),
+        "idle_gaps_per_participant": _per_participant(idle_gaps(arena, result), finishing_slots(arena, result)),
+        "mean_finish_slot": _mean(finishing_slots(arena, result)),
         "valid": not problems,
     }
     if problems:
@@ -148,6 +153,14 @@ def _measure(arena_data: dict, run) -> tuple[dict, object]:
     if "greedy_priority" in result.stats:
         figures["greedy_priority"] = result.stats["greedy_priority"]
     return figures, result
+
+
+def _mean(values: list[int]) -> float:
+    return round(sum(values) / len(values), 2) if values else 0.0
+
+
+def _per_participant(total: int, with_meetings: list[int]) -> float:
+    return round(total / len(with_meetings), 3) if with_meetings else 0.0
 
 
 def bench_one(n_participants: int, seed: int) -> dict:

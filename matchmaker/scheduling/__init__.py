@@ -14,7 +14,7 @@ tables, result (reasons, JSON), baseline (first-fit), metrics, validate, solver 
 
 from matchmaker.scheduling.arena import Arena, ArenaError, load_arena
 from matchmaker.scheduling.baseline import first_fit
-from matchmaker.scheduling.metrics import idle_gaps, unmet_participants
+from matchmaker.scheduling.metrics import finishing_slots, idle_gaps, unmet_participants
 from matchmaker.scheduling.result import Schedule
 from matchmaker.scheduling.solver import DEFAULT_TIME_LIMIT, schedule
 from matchmaker.scheduling.validate import validate_schedule
@@ -24,6 +24,7 @@ __all__ = [
     "Arena",
     "ArenaError",
     "Schedule",
+    "finishing_slots",
     "first_fit",
     "idle_gaps",
     "load_arena",

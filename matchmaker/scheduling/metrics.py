@@ -31,3 +31,9 @@ def unmet_participants(arena: Arena, schedule: Schedule) -> list:
     asked = {person for people in arena.meeting_participants for person in people}
     busy = busy_masks(arena, schedule)
     return [arena.participant_ids[p] for p in sorted(asked) if not busy[p]]
+
+
+def finishing_slots(arena: Arena, schedule: Schedule) -> list[int]:
+    """For each participant with a meeting, how many slots of the day have begun when their last
+    meeting ends (1 when it is in the first slot): lower is an earlier day's end."""
+    return [busy.bit_length() for busy in busy_masks(arena, schedule) if busy]
