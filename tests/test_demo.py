@@ -137,7 +137,8 @@ def test_each_participating_demo_account_has_notifications_that_read_well(app, d
     expected = {"founder": {"meeting_requested", "collaboration_proposed", "registration_approved"},
                 "clinician": {"meeting_requested", "collaboration_proposed", "registration_approved"},
                 "funder": {"registration_approved", "collaboration_funding", "followed_change"},
-                "organiser": {"registration_received"}}
+                "organiser": {"registration_received"},
+                "admin": {"organisation_waiting"}}
     with app.test_request_context():
         for role, kinds in expected.items():
             mine = db.scalars(select(Notification).where(Notification.user_id == _user(db, role).id)).all()

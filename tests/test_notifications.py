@@ -438,3 +438,17 @@ def test_api_notifications_need_a_token_and_are_documented(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"get", "put"} <= set(paths["/notification-preferences"])
     assert "post" in paths["/notifications/read"]
+
+
+def test_admins_hear_of_an_organisation_waiting_for_approval(client, auth, make, db):
+    admin = make.user(is_admin=True)
+    client.post("/register", data={
+        "name": "Kari Nordmann", "email": "kari@example.org", "password": "a-long-password",
+        "organisation_name": "Slagenheten, Demo HF", "organisation_kind": "clinical_department", "country": "NO"})
+    waiting = _notifications(db, admin)
+    assert [(n.kind, n.params["organisation"]) for n in waiting] == [("organisation_waiting", "Slagenheten, Demo HF")]
+    client.post("/logout")
+    auth.login(admin)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Kari Nordmann registered Slagenheten, Demo HF, which waits for your approval." in page
+    assert 'href="/admin/organisations?state=pending"' in page

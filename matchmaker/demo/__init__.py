@@ -75,6 +75,19 @@ def _accounts(session: Session) -> None:
                 if organisation_id else None
             create_user(session, email, name, DEMO_PASSWORD, organisation, is_admin=organisation_id is None)
     _name_earlier_contacts(session)
+    _register_waiting_organisations(session)
+
+
+def _register_waiting_organisations(session: Session) -> None:
+    """An organisation waiting for approval was registered by someone: the admin sees who."""
+    book = NameBook(set(session.scalars(select(User.name))))
+    waiting = session.scalars(select(Organisation).where(
+        Organisation.approved_at.is_(None), Organisation.declined_at.is_(None), ~Organisation.members.any())
+        .order_by(Organisation.name)).all()
+    for organisation in waiting:
+        slug = organisation.external_id.removeprefix("org-")
+        create_user(session, f"contact@{slug}.demo.example.org", book.next(organisation.country), DEMO_PASSWORD,
+                    organisation)
 
 
 def _name_earlier_contacts(session: Session) -> None:

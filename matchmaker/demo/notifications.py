@@ -20,6 +20,7 @@ from matchmaker.models import (
     FundingLink,
     Meeting,
     Notification,
+    Organisation,
     User,
 )
 from matchmaker.models.types import utcnow
@@ -57,9 +58,18 @@ def _about(session: Session, role: str, user: User, arena: Arena) -> list[tuple[
     if role == "organiser":
         about += [("registration_received", _arena_params(arena, name=p.display_name))
                   for p in _waiting_registrations(session, arena)]
+    if role == "admin":
+        about += _organisations_waiting(session)
     if _participant(session, user, arena) is not None:
         about.append(("registration_approved", _arena_params(arena)))
     return about
+
+
+def _organisations_waiting(session: Session) -> list[tuple[str, dict]]:
+    waiting = session.scalars(select(Organisation).where(Organisation.approved_at.is_(None),
+                                                         Organisation.declined_at.is_(None))).all()
+    return [("organisation_waiting", {"name": org.members[0].name, "organisation": org.name})
+            for org in waiting if org.members]
 
 
 def _arena_params(arena: Arena, **params) -> dict:

@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from matchmaker.models import ApiToken, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
+from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from matchmaker.services.organisations import create_organisation
 from matchmaker.services.storable import nfc
@@ -62,6 +63,7 @@ def register(session: Session, user_data: dict[str, Any], organisation_data: dic
     organisation = create_organisation(session, organisation_data, approved=False)
     user = create_user(session, user_data["email"], user_data["name"], user_data["password"], organisation)
     log.info("registered user %s with organisation %s", user.id, organisation.id)
+    notifications.notify_admins(session, "organisation_waiting", name=user.name, organisation=organisation.name)
     return user
 
 

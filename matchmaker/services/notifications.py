@@ -74,6 +74,7 @@ MESSAGES = {
         p["count"], title=p["title"], when=_moment(p)),
     "funding_deadline": lambda p: _("The application deadline for %(title)s is %(date)s.",
                                     title=p["title"], date=_day(p)),
+    "organisation_waiting": lambda p: _("%(name)s registered %(organisation)s, which waits for your approval.", **p),
 }
 LIST_LIMIT = 100
 
@@ -98,6 +99,7 @@ KIND_TOPICS = {
     "followed_change": "following",
     "meeting_request_deadline": "deadlines",
     "funding_deadline": "deadlines",
+    "organisation_waiting": "requests",
 }
 # Where each arena kind leads; other arena kinds lead to the arena itself.
 ARENA_TARGETS = {
@@ -157,6 +159,8 @@ def _queue_email(session: Session, user: User, kind: str, params: dict) -> None:
 
 def link_target(kind: str, params: dict) -> tuple[str, dict] | None:
     """The endpoint and values of the page a notification is about, if any."""
+    if kind == "organisation_waiting":
+        return "admin.organisation_list", {"state": "pending"}
     if params.get("collaboration_id") is not None:
         return "collaborations.detail", {"collaboration_id": params["collaboration_id"]}
     if params.get("need_id") is not None:
@@ -197,6 +201,10 @@ def absolute_url(path: str | None) -> str | None:
     if not base and current_app.config.get("SERVER_NAME"):
         base = f"{current_app.config.get('PREFERRED_URL_SCHEME', 'https')}://{current_app.config['SERVER_NAME']}"
     return f"{base.rstrip('/')}{path}" if base else path
+
+
+def notify_admins(session: Session, kind: str, **params) -> None:
+    notify(session, session.scalars(select(User).where(User.is_admin.is_(True))), kind, **params)
 
 
 def notify_organisers(session: Session, arena: Arena, kind: str, **params) -> None:
