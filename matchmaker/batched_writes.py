@@ -29,7 +29,7 @@ class BatchedWrites:
         self._waiting: list[dict] = []
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
-        atexit.register(self.flush)
+        self._flushes_at_exit = False
 
     def add(self, row: dict) -> list[dict] | None:
         """Keep ``row``; returns the batch to write now when it is full."""
@@ -37,6 +37,10 @@ class BatchedWrites:
             self._waiting.append(row)
             if len(self._waiting) >= self.rows:
                 return self._take()
+            if not self._flushes_at_exit:
+                # Only once rows wait: an app that never buffers is not kept alive until exit.
+                atexit.register(self.flush)
+                self._flushes_at_exit = True
             if self._timer is None:
                 self._timer = threading.Timer(self.seconds, self.flush)
                 self._timer.daemon = True

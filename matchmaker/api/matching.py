@@ -51,8 +51,11 @@ def _answer(results) -> dict:
 
 
 def _answer_cache() -> AnswerCache:
-    return current_app.extensions.setdefault(
-        "matchmaker.answer_cache", AnswerCache(seconds=current_app.config.get("MATCH_ANSWER_SECONDS", 60)))
+    cache = current_app.extensions.get("matchmaker.answer_cache")
+    if cache is None:
+        cache = AnswerCache(seconds=current_app.config.get("MATCH_ANSWER_SECONDS", 60))
+        cache = current_app.extensions.setdefault("matchmaker.answer_cache", cache)
+    return cache
 
 
 def _cached_answer(db, asked, rank) -> tuple[dict, int]:

@@ -19,6 +19,7 @@ from matchmaker.demo.progress import QUIET, Progress
 from matchmaker.matching.runtime import get_encoder
 from matchmaker.models import Organisation, User
 from matchmaker.services.accounts import create_user
+from matchmaker.services.organisations import pending_organisations
 from matchmaker.services.transfer import import_lines
 
 DEMO_FILE = Path(__file__).with_name("demo.jsonl")
@@ -81,10 +82,9 @@ def _accounts(session: Session) -> None:
 def _register_waiting_organisations(session: Session) -> None:
     """An organisation waiting for approval was registered by someone: the admin sees who."""
     book = NameBook(set(session.scalars(select(User.name))))
-    waiting = session.scalars(select(Organisation).where(
-        Organisation.approved_at.is_(None), Organisation.declined_at.is_(None), ~Organisation.members.any())
-        .order_by(Organisation.name)).all()
-    for organisation in waiting:
+    for organisation in pending_organisations(session):
+        if organisation.members:
+            continue
         slug = organisation.external_id.removeprefix("org-")
         create_user(session, f"contact@{slug}.demo.example.org", book.next(organisation.country), DEMO_PASSWORD,
                     organisation)

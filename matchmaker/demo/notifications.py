@@ -20,11 +20,11 @@ from matchmaker.models import (
     FundingLink,
     Meeting,
     Notification,
-    Organisation,
     User,
 )
 from matchmaker.models.types import utcnow
 from matchmaker.people import person_label
+from matchmaker.services.organisations import pending_organisations
 
 
 def load_demo_notifications(session: Session, emails: dict[str, str]) -> int:
@@ -66,10 +66,8 @@ def _about(session: Session, role: str, user: User, arena: Arena) -> list[tuple[
 
 
 def _organisations_waiting(session: Session) -> list[tuple[str, dict]]:
-    waiting = session.scalars(select(Organisation).where(Organisation.approved_at.is_(None),
-                                                         Organisation.declined_at.is_(None))).all()
     return [("organisation_waiting", {"name": org.members[0].name, "organisation": org.name})
-            for org in waiting if org.members]
+            for org in pending_organisations(session) if org.members]
 
 
 def _arena_params(arena: Arena, **params) -> dict:
