@@ -120,13 +120,15 @@ class OnnxE5Encoder:
         import onnxruntime as ort
 
         from embeddings.e5_convert import MODEL_FILE
+        from embeddings.e5_graph import RUNTIME_DISABLED_OPTIMIZERS
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        return ort.InferenceSession(str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"],
+                                    disabled_optimizers=list(RUNTIME_DISABLED_OPTIMIZERS))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(["query: " + t for t in texts])

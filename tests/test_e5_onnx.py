@@ -11,7 +11,7 @@ import logging
 import numpy as np
 import pytest
 
-from embeddings import e5_convert
+from embeddings import e5_convert, e5_graph
 from embeddings.encoders import (
     OnnxE5Encoder,
     default_model_dir,
@@ -128,8 +128,51 @@ def test_a_current_build_is_skipped(model_dir):
     assert manifest["checks"]["cosine_min"] >= 0.997
     assert manifest["format"] == e5_convert.FORMAT and set(manifest["files"]) == set(e5_convert.FILES)
     assert manifest["fused"]["Attention"] == manifest["fused"]["BiasGelu"] == 12  # one of each per layer
+    assert manifest["fused"]["LayerNormalization"] == 25 and "SkipLayerNormalization" not in manifest["fused"]
     # Only what the encoder reads is kept: no float32 export, no safetensors weights.
     assert sorted(p.name for p in model_dir.iterdir()) == sorted([*e5_convert.FILES, "manifest.json"])
+
+
+def test_split_skip_layer_norms_keeps_the_values():
+    """The runtime's fused SkipLayerNormalization is slower than its parts; split, the graph must
+    still compute LayerNorm(x + bias + skip)."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(5)
+    weights = {name: rng.standard_normal(8).astype(np.float32) for name in ("gamma", "beta", "bias")}
+    node = helper.make_node("SkipLayerNormalization", ["x", "skip", "gamma", "beta", "bias"], ["y"],
+                            domain="com.microsoft", epsilon=1e-12)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(name, TensorProto.FLOAT, [2, 3, 8])
+                                            for name in ("x", "skip")],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 8])],
+                              [numpy_helper.from_array(value, name) for name, value in weights.items()])
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    model = helper.make_model(graph, opset_imports=opsets)
+    feeds = {"x": rng.standard_normal((2, 3, 8)).astype(np.float32),
+             "skip": rng.standard_normal((2, 3, 8)).astype(np.float32)}
+
+    def run(model) -> np.ndarray:
+        return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"],
+                                    disabled_optimizers=list(e5_graph.RUNTIME_DISABLED_OPTIMIZERS)).run(None, feeds)[0]
+
+    fused = run(model)
+    assert e5_graph.split_skip_layer_norms(model.graph) == 1
+    assert [n.op_type for n in model.graph.node] == ["Add", "Add", "LayerNormalization"]
+    onnx.checker.check_model(model)
+    assert np.allclose(run(model), fused, atol=1e-5)
+    total = feeds["x"] + weights["bias"] + feeds["skip"]
+    expected = (total - total.mean(-1, keepdims=True)) / np.sqrt(total.var(-1, keepdims=True) + 1e-12)
+    assert np.allclose(fused, expected * weights["gamma"] + weights["beta"], atol=1e-4)
+
+
+def test_the_built_model_has_no_fused_skip_layer_norm(model_dir):
+    import onnx
+
+    graph = onnx.load(str(model_dir / e5_convert.MODEL_FILE), load_external_data=False).graph
+    ops = {node.op_type for node in graph.node}
+    assert "SkipLayerNormalization" not in ops and "LayerNormalization" in ops and "QAttention" in ops
 
 
 def test_unknown_spec_is_still_refused():
