@@ -179,14 +179,17 @@ def _hint_all(model: cp_model.CpModel, placed: Placement, x: dict, busy: dict, s
 
 
 def optimise(problem: Problem, weights: list[int], start: Placement, deadline: float, seed: int,
-             target: int | None, stall: float) -> tuple[Placement, dict]:
+             target: int | None, stall: float, day_goals: bool = True) -> tuple[Placement, dict]:
     """Phase 1, local search on its result, then phase 2, all within the deadline. Phase 1 stops
-    at the target; phase 2 after `stall` seconds without a better solution."""
+    at the target; phase 2 after `stall` seconds without a better solution. Without
+    ``day_goals``, only phase 1."""
     clock = _Clock()
     best = start
     if target is None or _weight(start, weights) < target:
         best = maximise_priority(problem, weights, start, PHASE1_SHARE * clock.left(deadline), seed, target)
     stats: dict = {"phase1_seconds": clock.lap()}
+    if not day_goals:
+        return best, stats
     search = LocalSearch(best, weights)
     search.run(time.monotonic() + SEARCH_SHARE * clock.left(deadline))
     stats.update(search_seconds=clock.lap(), spread_after_search=search.spread())
