@@ -30,6 +30,12 @@ def ensure_can_create_arena(user: User | None) -> None:
         raise PermissionDenied(_("Only arena organisers create arenas."))
 
 
+def can_take_part(user: User | None) -> bool:
+    """Suppliers, health-sector staff and funders take part; organisers run arenas instead."""
+    organisation = getattr(user, "organisation", None)
+    return organisation is not None and organisation.kind in GROUP_OF_KIND
+
+
 def is_organiser(user: User | None, arena: Arena) -> bool:
     """Every member of the organising organisation runs the arena, and administrators may help."""
     if user is None or not user.is_authenticated:
