@@ -68,10 +68,15 @@ def registration_of(session: Session, user: User | None, arena: Arena) -> ArenaP
         ArenaParticipant.arena_id == arena.id, ArenaParticipant.user_id == user.id))
 
 
-def ensure_approved_participant(session: Session, user: User | None, arena: Arena) -> ArenaParticipant:
+def ensure_registered(session: Session, user: User | None, arena: Arena) -> ArenaParticipant:
     participant = registration_of(session, user, arena)
     if participant is None:
         raise PermissionDenied(_("Register for %(title)s first.", title=arena.title))
+    return participant
+
+
+def ensure_approved_participant(session: Session, user: User | None, arena: Arena) -> ArenaParticipant:
+    participant = ensure_registered(session, user, arena)
     if participant.status != "approved":
         raise PermissionDenied(_("The organisers have not approved your registration yet."))
     return participant
