@@ -30,7 +30,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture
 def token(make, db, index):
     """A supplier with a published product and a proposed collaboration, among needs of two trusts
-    and an agency's instrument; returns the supplier's API token."""
+    and an agency's instrument, and in an arena with a clinician; returns the supplier's API token."""
     trust_a, trust_b = make.organisation("health_trust"), make.organisation("health_trust")
     ward = make.organisation("clinical_department", parent_id=trust_a.id)
     other_ward = make.organisation("clinical_department", parent_id=trust_b.id)
@@ -42,6 +42,10 @@ def token(make, db, index):
     index(make.capability(supplier.organisation, title="Draft idea", status="draft"))
     collab.propose(db, supplier, need, product, terms_rules.template(need, product))
     db.commit()
+    # An arena both take part in, with a meeting between them: small ids, so generated ones reach it.
+    arena = make.arena(slots=3, tables=1)
+    make.meeting(arena, make.participant(arena, user=supplier, profile=product),
+                 make.participant(arena, user=clinician, profile=need))
     make.user(kind="funding_agency")
     assert clinician.organisation_id == ward.id
     return make.token(supplier)

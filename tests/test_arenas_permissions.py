@@ -166,6 +166,98 @@ def test_the_organiser_may_do_what_others_may_not(client, auth, db, world, path,
     assert changed(world)
 
 
+# --- the same table through the API ----------------------------------------------------------
+
+API_PARTICIPANT_READS = ["/participants", "/recommendations", "/requests", "/agenda", "/agenda.ics", "/availability"]
+API_ORGANISER_READS = ["/registrations", "/schedule", "/schedule.csv", "/stats"]
+API_ORGANISER_ACTIONS = [(path.replace("/registrations/{registration}", "/registrations/{registration}/decision"),
+                          {"decision": "approve"} if path.startswith("/registrations") else data)
+                         for path, data in ORGANISER_ACTIONS]
+
+API_READ_CASES = (
+    [(role, path, 403) for role in ("outsider", "waiting", "organiser") for path in API_PARTICIPANT_READS]
+    + [(role, path, 403) for role in ("participant", "bystander", "other_organiser") for path in API_ORGANISER_READS]
+    + [(role, path, 200) for role in ("organiser", "admin") for path in API_ORGANISER_READS]
+    + [(role, path, 200) for role in ("participant", "bystander") for path in API_PARTICIPANT_READS]
+    + [(role, "", 200) for role in ("outsider", "participant", "other_organiser", "organiser")]
+)
+
+
+def _api(api, world: World, role: str):
+    return api.as_user(world.users[role])
+
+
+@pytest.mark.parametrize(("role", "path", "status"), API_READ_CASES)
+def test_api_access(api, world, role, path, status):
+    response = _api(api, world, role).get("/api/v1" + world.url(path))
+    assert response.status_code == status, response.get_data(as_text=True)[-600:]
+    assert response.is_json or status == 200
+
+
+API_ACTION_CASES = (
+    [(role, path, data, 403) for role in ("participant", "other_organiser", "waiting") for path, data in
+     API_ORGANISER_ACTIONS]
+    + [(role, "/meetings/{pending}/answer", {"answer": "accept"}, 403)
+       for role in ("requester", "bystander", "outsider", "participant", "organiser")]
+    + [(role, "/meetings/{pending}/answer", {"answer": "decline"}, 403) for role in ("requester", "bystander")]
+    + [(role, "/meetings/{pending}/cancel", None, 404) for role in ("bystander", "participant", "organiser")]
+    + [(role, "/meetings/{meeting}/cancel", None, 404) for role in ("bystander", "requester", "waiting")]
+)
+
+
+@pytest.mark.parametrize(("role", "path", "data", "status"), API_ACTION_CASES)
+def test_refused_api_actions_change_nothing(api, db, world, role, path, data, status):
+    if data == "free_cell":
+        data = {"slot_id": world.free_cell[0], "table_id": world.free_cell[1]}
+    client = _api(api, world, role)
+    before = _snapshot(db, world)
+    response = client.post("/api/v1" + world.url(path), json=data)
+    assert response.status_code == status, response.get_data(as_text=True)[-600:]
+    assert response.json["error"]["message"]
+    assert _snapshot(db, world) == before
+
+
+@pytest.mark.parametrize(("path", "data", "changed"), [
+    ("/schedule/run", {}, lambda w: w.unplaced.slot_id is not None),
+    ("/schedule/publish", {}, lambda w: w.unpublished.published_at is not None),
+    ("/meetings/{meeting}/move", "free_cell", lambda w: (w.meeting.slot_id, w.meeting.table_id) == w.free_cell),
+    ("/meetings/{meeting}/lock", {}, lambda w: w.meeting.locked),
+    ("/meetings/{meeting}/remove", {}, lambda w: w.meeting.slot_id is None),
+    ("/registrations/{registration}/decision", {"decision": "approve"},
+     lambda w: w.waiting_registration.status == "approved"),
+])
+def test_the_organiser_may_do_through_the_api_what_others_may_not(api, db, world, path, data, changed):
+    if data == "free_cell":
+        data = {"slot_id": world.free_cell[0], "table_id": world.free_cell[1]}
+    response = _api(api, world, "organiser").post("/api/v1" + world.url(path), json=data)
+    assert response.status_code == 200, response.json
+    db.expire_all()
+    assert changed(world)
+
+
+def test_api_notes_stay_with_the_people_in_the_meeting(api, world):
+    bystander = _api(api, world, "bystander")
+    for path in ("/requests", "/agenda", "/participants", "/agenda.ics"):
+        text = bystander.get("/api/v1" + world.url(path)).get_data(as_text=True)
+        assert SECRET not in text and PENDING_SECRET not in text, path
+    assert OWN_NOTE in bystander.get("/api/v1" + world.url("/requests")).get_data(as_text=True)
+    organiser = _api(api, world, "organiser")
+    for path in ("/schedule", "/schedule.csv", "/registrations", "/stats"):
+        assert SECRET not in organiser.get("/api/v1" + world.url(path)).get_data(as_text=True), path
+    assert SECRET in _api(api, world, "participant").get("/api/v1" + world.url("/agenda")).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["outsider", "participant", "other_organiser"])
+def test_draft_arenas_are_not_found_through_the_api(api, db, draft, role):
+    arena = draft["arena"]
+    client = api.as_user(draft[role])
+    for path in DRAFT_PATHS:
+        path = path.replace("/edit", "/stats").replace("/people", "/participants")
+        assert client.get(f"/api/v1/arenas/{arena.id}{path}").status_code == 404, path
+    assert client.post(f"/api/v1/arenas/{arena.id}/registration", json={}).status_code == 404
+    assert "Secret draft arena" not in client.get("/api/v1/arenas").get_data(as_text=True)
+
+
 def test_only_the_recipient_can_accept(client, auth, db, world):
     _sign_in(auth, world, "requester")
     assert client.post(world.url("/meetings/{pending}/respond"), data={"action": "accept"}).status_code == 403

@@ -266,6 +266,7 @@ HIDDEN_WRITE = each(404, admin=403)  # administrators see them, but do not chang
 REFUSED = each(403)
 ORGANISER_ONLY = each(403, admin=302)  # administrators help run every arena
 INDICATORS = each(403, admin=200)
+ARENA_ORGANISER_ONLY = each(403, admin=200)  # the API's answer to what ORGANISER_ONLY pages redirect
 
 # (what, method, path, body, status per role); {names} are the ids of the world's objects.
 PAGE_CASES = [
@@ -368,6 +369,21 @@ API_CASES = [
     ("another trust's indicators", "GET", "/indicators?organisation={trust}", None, INDICATORS),
     ("another department's indicators", "GET", "/indicators?organisation={organisation}", None, INDICATORS),
     ("another trust's overview", "GET", "/trust-overview?organisation={trust}", None, INDICATORS),
+    *[(f"another organiser's {what}", "GET", f"/arenas/{{arena}}/{what}", None, ARENA_ORGANISER_ONLY)
+      for what in ("registrations", "schedule", "schedule.csv", "stats")],
+    ("approve a registration in another organiser's arena", "POST",
+     "/arenas/{arena}/registrations/{registration}/decision", {"decision": "approve"}, ARENA_ORGANISER_ONLY),
+    ("run another organiser's scheduler", "POST", "/arenas/{arena}/schedule/run", None, ARENA_ORGANISER_ONLY),
+    ("publish another organiser's schedule", "POST", "/arenas/{arena}/schedule/publish", None,
+     ARENA_ORGANISER_ONLY),
+    *[(f"{action} a meeting in another organiser's arena", "POST", f"/arenas/{{arena}}/meetings/{{meeting}}/{action}",
+       {"slot_id": "{free_slot}", "table_id": "{free_table}"} if action == "move" else None, ARENA_ORGANISER_ONLY)
+      for action in ("move", "lock", "unlock", "remove")],
+    ("the agenda of an arena one does not take part in", "GET", "/arenas/{arena}/agenda", None,
+     each(403, supplier=200, clinical=200)),
+    ("cancel another participant's meeting", "POST", "/arenas/{arena}/meetings/{meeting}/cancel", None, each(404)),
+    ("answer another participant's request", "POST", "/arenas/{arena}/meetings/{pending}/answer",
+     {"answer": "accept"}, each(403)),
 ]
 
 CASES = [("page", *case) for case in PAGE_CASES] + [("api", *case) for case in API_CASES]
@@ -437,21 +453,30 @@ def test_hidden_objects_are_not_found_on_any_route(app, client, db, world, role)
     assert len(requests) > 40
 
 
+def is_organiser_route(app, rule) -> bool:
+    """The organiser's pages, and the API's organiser operations."""
+    module = app.view_functions[rule.endpoint].__module__
+    return rule.endpoint.startswith("arena_organiser.") or rule.endpoint == "arenas.edit" \
+        or module == "matchmaker.api.arena_organiser"
+
+
 @pytest.mark.parametrize("role", ["organiser", "supplier"])
 def test_every_organiser_route_refuses_others(app, client, db, world, role):
-    """Another arena's organiser, and a participant of the arena: 403 on every organiser route."""
-    requests, problems = walk(app, world.ids, lambda rule, method: rule.endpoint.startswith("arena_organiser.")
-                              or rule.endpoint == "arenas.edit")
+    """Another arena's organiser, and a participant of the arena: 403 on every organiser route,
+    page or API."""
+    requests, problems = walk(app, world.ids, lambda rule, method: is_organiser_route(app, rule))
     sign_in(client, world.users[role])
+    headers = {"Authorization": f"Bearer {world.tokens[role]}"}
     before = snapshot(db)
-    for _rule, method, path in requests:
-        response = client.open(path, method=method, data={"action": "approve", "slot_id": world.ids["free_slot"],
-                                                          "table_id": world.ids["free_table"]})
+    for rule, method, path in requests:
+        body = {"action": "approve", "slot_id": world.ids["free_slot"], "table_id": world.ids["free_table"]}
+        send = {"json": {**body, "decision": "approve"}, "headers": headers} if is_api(rule) else {"data": body}
+        response = client.open(path, method=method, **send)
         if response.status_code != 403:
             problems.append(f"{method} {path}: {response.status_code}, wanted 403")
     assert not problems, "\n".join(problems)
     assert not changed_tables(before, snapshot(db))
-    assert len(requests) > 10
+    assert len(requests) > 20 and any(is_api(rule) for rule, _method, _path in requests)
 
 
 SECRETS = ("Hidden draft need", "Hidden draft product", "Hidden pending product", "Hidden draft programme",
@@ -536,6 +561,13 @@ REFERENCE_CASES = [
     ("trust", "register with another organisation's profile", "POST", "/arenas/{arena}/register",
      {"profile_id": "{need}"}, 422),
     ("supplier", "request a meeting with another arena's participant", "POST", "/arenas/{arena}/requests",
+     {"recipient_id": "{stranger}"}, 404),
+    ("organiser", "move an own meeting into another arena's slot", "POST",
+     "/api/v1/arenas/{own_arena}/meetings/{own_meeting}/move", {"slot_id": "{free_slot}", "table_id": "{free_table}"},
+     422),
+    ("trust", "register with another organisation's profile", "POST", "/api/v1/arenas/{arena}/registration",
+     {"profile_id": "{need}"}, 422),
+    ("supplier", "request a meeting with another arena's participant", "POST", "/api/v1/arenas/{arena}/requests",
      {"recipient_id": "{stranger}"}, 404),
     ("supplier", "propose from another participant's meeting", "POST", "/collaborations/new?meeting={meeting}",
      {**TERMS_FORM, "need_id": "{need}", "capability_id": "{own_capability}"}, 404),

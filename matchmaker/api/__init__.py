@@ -47,6 +47,8 @@ def _refuse_unstorable_text():
 
 
 from matchmaker.api import (  # noqa: E402,F401  (routes)
+    arena_organiser,
+    arenas,
     collaborations,
     funding,
     indicators,

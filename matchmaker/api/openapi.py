@@ -8,6 +8,7 @@ from pydantic.json_schema import models_json_schema
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import schemas as out
+from matchmaker.api.arena_schemas import ARENA_MODELS
 from matchmaker.api.collaboration_schemas import COLLABORATION_MODELS
 from matchmaker.api.funding_schemas import FUNDING_MODELS
 from matchmaker.api.indicators import INDICATOR_MODELS, indicator_paths
@@ -90,6 +91,8 @@ def _profile_paths(section: str, model: str, input_model: str) -> dict:
 @cache
 def openapi_spec() -> dict:
     # Imported here: that module builds its paths with this module's helpers.
+    from matchmaker.api.arena_organiser import organiser_paths
+    from matchmaker.api.arenas import participant_paths
     from matchmaker.api.collaborations import collaboration_paths
     from matchmaker.api.funding import funding_paths
     from matchmaker.api.notifications import notification_paths
@@ -98,6 +101,7 @@ def openapi_spec() -> dict:
     models = [*MODELS, *COLLABORATION_MODELS]
     models += INDICATOR_MODELS
     models += FUNDING_MODELS
+    models += ARENA_MODELS
     _, schema = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     paths = {**_profile_paths("needs", "Need", "NeedInput"),
              **_profile_paths("capabilities", "Capability", "CapabilityInput")}
@@ -121,6 +125,8 @@ def openapi_spec() -> dict:
     paths.update(notification_paths())
     paths.update(funding_paths())
     paths.update(privacy_paths())
+    paths.update(participant_paths())
+    paths.update(organiser_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "matchmaker API", "version": "1.0.0",

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import request
+from flask import abort, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
 
 from matchmaker.api.errors import error_response
 from matchmaker.api.schemas import FacetQuery
 from matchmaker.services.browse import ProfileFilters
+from matchmaker.services.errors import ValidationFailed
+from matchmaker.services.schemas import field_errors
+
+Body = TypeVar("Body", bound=BaseModel)
 
 LIST_PARAMS = {"clinical_area", "care_setting"}
 
@@ -37,3 +43,15 @@ def json_body() -> dict[str, Any] | None:
 
 def bad_body():
     return error_response(400, "The request body must be a JSON object (Content-Type: application/json).")
+
+
+def parse_body(model: type[Body]) -> Body:
+    """The request's JSON object read as the model: 400 when the body is no JSON object, 422 with
+    the fields' errors when it does not fit."""
+    body = json_body()
+    if body is None:
+        abort(bad_body())
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None

@@ -10,9 +10,8 @@ from flask_login import current_user, login_required
 
 from matchmaker.database import get_session
 from matchmaker.i18n import arena_range
-from matchmaker.models import ArenaParticipant
 from matchmaker.services.arenas import access, agenda, registration, schedule, stats
-from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
+from matchmaker.services.errors import Conflict, ValidationFailed
 from matchmaker.web.arena_forms import MoveForm
 from matchmaker.web.arenas import arena_context
 
@@ -42,9 +41,7 @@ def registrations(arena_id: int):
 @bp.post("/registrations/<int:participant_id>")
 def decide(arena_id: int, participant_id: int):
     db, arena = get_session(), _organised_arena(arena_id)
-    participant = db.get(ArenaParticipant, participant_id)
-    if participant is None or participant.arena_id != arena.id:
-        raise NotFound(_("No such registration."))
+    participant = registration.get_registration(db, arena, participant_id)
     approve = request.form.get("action") == "approve"
     registration.decide(db, current_user, participant, approve)
     flash(_("%(name)s approved.", name=participant.display_name) if approve

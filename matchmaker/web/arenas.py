@@ -60,8 +60,7 @@ def detail(arena_id: int):
     form = _registration_form(me)
     return render_template("arenas/detail.html", arena=arena, me=me, form=form,
                            is_organiser=access.is_organiser(current_user, arena),
-                           can_take_part=current_user.organisation is not None
-                           and current_user.organisation.kind in access.GROUP_OF_KIND)
+                           can_take_part=access.can_take_part(current_user))
 
 
 def _registration_form(me) -> RegistrationForm:
@@ -154,9 +153,8 @@ def people(arena_id: int):
     db, arena = get_session(), _arena(arena_id)
     me = access.ensure_approved_participant(db, current_user, arena)
     others = [p for p in registration.approved_participants(db, arena) if p.id != me.id]
-    open_with = {p.id for m in requests.meetings_of(db, me) if m.status in requests.OPEN_STATUSES
-                 for p in m.participants}
-    return render_template("arenas/people.html", arena=arena, me=me, others=others, open_with=open_with,
+    return render_template("arenas/people.html", arena=arena, me=me, others=others,
+                           open_with=requests.open_partner_ids(db, me),
                            recommended=recommendations(db, get_engine(), current_user, arena, me))
 
 
@@ -200,8 +198,8 @@ def my_requests(arena_id: int):
     requests.expire_overdue(db, arena)
     meetings = requests.meetings_of(db, me)
     return render_template("arenas/requests.html", arena=arena, me=me,
-                           incoming=[m for m in meetings if m.recipient_id == me.id and m.status == "pending"],
-                           others=[m for m in meetings if not (m.recipient_id == me.id and m.status == "pending")])
+                           incoming=[m for m in meetings if requests.awaits_answer_from(m, me)],
+                           others=[m for m in meetings if not requests.awaits_answer_from(m, me)])
 
 
 @bp.post("/<int:arena_id>/meetings/<int:meeting_id>/respond")
@@ -228,8 +226,8 @@ def my_agenda(arena_id: int):
     db, arena = get_session(), _arena(arena_id)
     me = access.ensure_approved_participant(db, current_user, arena)
     meetings = agenda.agenda(db, me)
-    waiting = [m for m in requests.meetings_of(db, me) if m.status == "accepted" and m.published_at is None]
-    return render_template("arenas/agenda.html", arena=arena, me=me, meetings=meetings, waiting=waiting)
+    return render_template("arenas/agenda.html", arena=arena, me=me, meetings=meetings,
+                           waiting=agenda.waiting_for_schedule(db, me))
 
 
 @bp.get("/<int:arena_id>/agenda.ics")

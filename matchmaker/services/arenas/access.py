@@ -30,6 +30,12 @@ def ensure_can_create_arena(user: User | None) -> None:
         raise PermissionDenied(_("Only arena organisers create arenas."))
 
 
+def can_take_part(user: User | None) -> bool:
+    """Suppliers, health-sector staff and funders take part; organisers run arenas instead."""
+    organisation = getattr(user, "organisation", None)
+    return organisation is not None and organisation.kind in GROUP_OF_KIND
+
+
 def is_organiser(user: User | None, arena: Arena) -> bool:
     """Every member of the organising organisation runs the arena, and administrators may help."""
     if user is None or not user.is_authenticated:
@@ -62,10 +68,15 @@ def registration_of(session: Session, user: User | None, arena: Arena) -> ArenaP
         ArenaParticipant.arena_id == arena.id, ArenaParticipant.user_id == user.id))
 
 
-def ensure_approved_participant(session: Session, user: User | None, arena: Arena) -> ArenaParticipant:
+def ensure_registered(session: Session, user: User | None, arena: Arena) -> ArenaParticipant:
     participant = registration_of(session, user, arena)
     if participant is None:
         raise PermissionDenied(_("Register for %(title)s first.", title=arena.title))
+    return participant
+
+
+def ensure_approved_participant(session: Session, user: User | None, arena: Arena) -> ArenaParticipant:
+    participant = ensure_registered(session, user, arena)
     if participant.status != "approved":
         raise PermissionDenied(_("The organisers have not approved your registration yet."))
     return participant

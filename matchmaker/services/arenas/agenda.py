@@ -18,6 +18,7 @@ from matchmaker.models.types import utcnow
 from matchmaker.people import organisation_label
 from matchmaker.services.arenas.access import ensure_organiser, ensure_party, is_organiser
 from matchmaker.services.arenas.registration import approved_participants
+from matchmaker.services.arenas.requests import meetings_of
 from matchmaker.services.arenas.schedule import accepted_meetings, names
 from matchmaker.services.errors import Conflict, ValidationFailed
 from matchmaker.vocabulary import ATTENDANCE, MEETING_OUTCOMES
@@ -33,6 +34,11 @@ def agenda(session: Session, participant: ArenaParticipant) -> list[Meeting]:
                                   Meeting.published_at.is_not(None))
                            .order_by(ArenaSlot.starts_at)).unique()
     return list(rows)
+
+
+def waiting_for_schedule(session: Session, participant: ArenaParticipant) -> list[Meeting]:
+    """Accepted meetings that are not in the published schedule yet."""
+    return [m for m in meetings_of(session, participant) if m.status == "accepted" and m.published_at is None]
 
 
 def agenda_calendar(arena: Arena, participant: ArenaParticipant, meetings: list[Meeting], base_url: str) -> bytes:

@@ -10,7 +10,7 @@ from matchmaker.matching.engine import MatchingEngine
 from matchmaker.models import Arena, ArenaParticipant, User
 from matchmaker.services import matching
 from matchmaker.services.arenas.registration import approved_participants
-from matchmaker.services.arenas.requests import OPEN_STATUSES, meetings_of
+from matchmaker.services.arenas.requests import open_partner_ids
 
 
 @dataclass
@@ -25,7 +25,7 @@ def recommendations(session: Session, engine: MatchingEngine, user: User, arena:
     request with and groups this arena does not let me meet."""
     if me.profile is None or me.profile.status != "published":
         return []
-    taken = {p.id for m in meetings_of(session, me) if m.status in OPEN_STATUSES for p in m.participants}
+    taken = open_partner_ids(session, me)
     by_profile: dict[int, list[ArenaParticipant]] = {}
     for other in approved_participants(session, arena):
         if (other.id not in taken and other.organisation_id != me.organisation_id and other.profile_id

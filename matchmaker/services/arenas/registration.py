@@ -11,7 +11,7 @@ from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
 from matchmaker.services import notifications
 from matchmaker.services.arenas.access import GROUP_OF_KIND, ensure_organiser, registration_of
-from matchmaker.services.errors import Conflict, PermissionDenied, ValidationFailed
+from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
 def register(session: Session, user: User, arena: Arena, profile_id: int | None = None) -> ArenaParticipant:
@@ -69,6 +69,13 @@ def decide(session: Session, organiser: User, participant: ArenaParticipant, app
     return participant
 
 
+def get_registration(session: Session, arena: Arena, participant_id: int) -> ArenaParticipant:
+    participant = session.get(ArenaParticipant, participant_id)
+    if participant is None or participant.arena_id != arena.id:
+        raise NotFound(_("No such registration."))
+    return participant
+
+
 def registrations(session: Session, organiser: User, arena: Arena) -> list[ArenaParticipant]:
     ensure_organiser(organiser, arena)
     return list(session.scalars(select(ArenaParticipant).where(ArenaParticipant.arena_id == arena.id)
@@ -89,7 +96,8 @@ def set_availability(session: Session, user: User, participant: ArenaParticipant
     arena_slots = {slot.id for slot in participant.arena.slots}
     chosen = {int(slot_id) for slot_id in available_slot_ids}
     if chosen - arena_slots:
-        raise ValidationFailed(_("Some of the chosen slots are not in this arena."))
+        message = _("Some of the chosen slots are not in this arena.")
+        raise ValidationFailed(message, {"available_slot_ids": message})
     participant.unavailable_slot_ids = sorted(arena_slots - chosen)
     session.flush()
     return participant

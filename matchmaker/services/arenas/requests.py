@@ -85,7 +85,8 @@ def other_participant(session: Session, arena: Arena, participant_id: int | None
 
 def _check_pair(arena: Arena, requester: ArenaParticipant, recipient: ArenaParticipant) -> None:
     if recipient.organisation_id == requester.organisation_id:
-        raise ValidationFailed(_("Ask someone from another organisation; add a colleague as the third person."))
+        message = _("Ask someone from another organisation; add a colleague as the third person.")
+        raise ValidationFailed(message, {"recipient_id": message})
     if not arena.may_meet(requester.participant_group, recipient.participant_group):
         raise PermissionDenied(_("At %(title)s, %(first)s and %(second)s do not book meetings with each other.",
                                  title=arena.title, first=group_label(requester.participant_group),
@@ -205,3 +206,13 @@ def meetings_of(session: Session, participant: ArenaParticipant) -> list[Meeting
     return list(session.scalars(select(Meeting).join(Meeting.seats).where(
         MeetingSeat.participant_id == participant.id).order_by(Meeting.created_at.desc())).unique())
 
+
+
+def awaits_answer_from(meeting: Meeting, participant: ArenaParticipant) -> bool:
+    """A request still waiting for this participant's answer."""
+    return meeting.recipient_id == participant.id and meeting.status == "pending"
+
+
+def open_partner_ids(session: Session, participant: ArenaParticipant) -> set[int]:
+    """Everyone the participant has a pending or accepted meeting with (themselves included)."""
+    return {p.id for m in meetings_of(session, participant) if m.status in OPEN_STATUSES for p in m.participants}

@@ -109,8 +109,10 @@ def _flush(session: Session) -> None:
 def move_meeting(session: Session, user: User, arena: Arena, meeting: Meeting, slot_id: int, table_id: int) -> Meeting:
     ensure_organiser(user, arena)
     slot, table = session.get(ArenaSlot, slot_id), session.get(ArenaTable, table_id)
-    if slot is None or table is None or slot.arena_id != arena.id or table.arena_id != arena.id:
-        raise ValidationFailed(_("Choose a slot and a table of this arena."))
+    errors = {name: _("Choose a slot and a table of this arena.") for name, found in
+              (("slot_id", slot), ("table_id", table)) if found is None or found.arena_id != arena.id}
+    if errors:
+        raise ValidationFailed(_("Choose a slot and a table of this arena."), errors)
     problem = why_not_here(session, meeting, slot, table)
     if problem:
         raise Conflict(problem)
