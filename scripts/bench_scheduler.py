@@ -32,12 +32,8 @@ import random
 import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from matchmaker.scheduling import (  # noqa: E402
+from matchmaker.scheduling import (
     finishing_slots,
     first_fit,
     idle_gaps,

@@ -36,13 +36,12 @@ import psutil
 import requests
 from sqlalchemy import create_engine, select, text
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from matchmaker import create_app
+from matchmaker.config import normalise_database_url
+from matchmaker.database import get_database
+from matchmaker.migrate import upgrade
 
-from matchmaker import create_app  # noqa: E402
-from matchmaker.config import normalise_database_url  # noqa: E402
-from matchmaker.database import get_database  # noqa: E402
-from matchmaker.migrate import upgrade  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 FALLS = "Patients fall at night on the geriatric ward when they get up alone to go to the toilet."
 SEARCH = ("A bedside radar or sensor that notices when an elderly patient gets out of bed at night and warns "

@@ -38,8 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
@@ -53,6 +51,8 @@ from matchmaker.services import accounts, organisations  # noqa: E402
 from matchmaker.services import profiles as profile_service  # noqa: E402
 from matchmaker.services.arenas.requests import request_meeting  # noqa: E402
 from matchmaker.services.arenas.setup import create_arena  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PASSWORD = "drill-password-1"
 # Requests per check, sent at once so that both workers of a host answer some of them.

@@ -32,21 +32,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parent
-ROOT = SCRIPTS.parent
-sys.path.insert(0, str(ROOT))
-
-from loadtest_data import (  # noqa: E402
+from loadtest_data import (
     add_participants,
     check_consistency,
     create_schema,
     drop_schema,
     load_demo,
 )
-from loadtest_report import consistency_text, server_errors, summary, table  # noqa: E402
+from loadtest_report import consistency_text, server_errors, summary, table
 
-from matchmaker import create_app  # noqa: E402
-from matchmaker.migrate import upgrade  # noqa: E402
+from matchmaker import create_app
+from matchmaker.migrate import upgrade
+
+SCRIPTS = Path(__file__).resolve().parent
+ROOT = SCRIPTS.parent
 
 DEFAULT_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # One thread each for torch, FAISS and the encoder, as gunicorn.conf.py and the Makefile set them;

@@ -31,13 +31,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from loadtest import free_port, say, stop, wait_until_up
+from loadtest_data import create_schema, drop_schema
+from loadtest_report import server_errors
+
 SCRIPTS = Path(__file__).resolve().parent
 ROOT = SCRIPTS.parent
-sys.path.insert(0, str(ROOT))
-
-from loadtest import free_port, say, stop, wait_until_up  # noqa: E402
-from loadtest_data import create_schema, drop_schema  # noqa: E402
-from loadtest_report import server_errors  # noqa: E402
 
 TOKEN_USER = "founder@demo.example.org"
 REQUEST_TIMEOUT = 30

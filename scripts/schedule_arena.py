@@ -21,10 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from matchmaker.scheduling import DEFAULT_TIME_LIMIT, ArenaError, load_arena, schedule  # noqa: E402
+from matchmaker.scheduling import DEFAULT_TIME_LIMIT, ArenaError, load_arena, schedule
 
 BAD_INPUT = 2
 
