@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.matching.ranking import Side
 from matchmaker.matching.store import as_matrix
+from matchmaker.matching.text import profile_text, term_counts
 from matchmaker.models import Organisation, Profile, ProfileTag, ProfileVector
 
 PROFILES, ORGANISATIONS, VECTORS = Profile.__table__, Organisation.__table__, ProfileVector.__table__
@@ -33,12 +34,15 @@ def trust_id(organisation_id: int, kind: str, parent_id: int | None) -> int:
 
 def load_candidates(session: Session, ids: list[int], with_terms: bool,
                     center: Callable[[np.ndarray, str], np.ndarray]) -> dict[int, Candidate]:
-    """``center(vectors, language)``: how the index treats vectors (its language means taken off)."""
+    """``center(vectors, language)``: how the index treats vectors (its language means taken off).
+    ``with_terms``: the stemmed terms BM25 needs, counted from the text only when asked (its
+    weight is zero in production; it is the evaluation's baseline)."""
     if not ids:
         return {}
     p, o, v = PROFILES.c, ORGANISATIONS.c, VECTORS.c
+    text = [p.title, p.description] if with_terms else []
     columns = [p.id, p.kind, func.coalesce(v.language, p.language), p.trl, p.trl_min, p.trl_max, p.organisation_id,
-               o.kind, o.parent_id, v.dim, v.passages, v.passage_vectors] + ([v.terms] if with_terms else [])
+               o.kind, o.parent_id, v.dim, v.passages, v.passage_vectors, *text]
     query = (select(*columns).select_from(PROFILES.join(ORGANISATIONS, p.organisation_id == o.id)
                                           .join(VECTORS, v.profile_id == p.id)).where(p.id.in_(ids)))
     tags = _tags(session, ids)
@@ -47,8 +51,9 @@ def load_candidates(session: Session, ids: list[int], with_terms: bool,
         areas, settings = tags.get((row[0], "clinical_area"), []), tags.get((row[0], "care_setting"), [])
         passage_vectors = center(as_matrix(row[11], row[9]), row[2])
         side = Side(kind=row[1], vector=EMPTY, passages=list(row[10]), passage_vectors=passage_vectors,
-                    terms=row[12] if with_terms else {}, clinical_areas=areas, care_settings=settings,
-                    trl=row[3], trl_min=row[4], trl_max=row[5], language=row[2])
+                    terms=term_counts(profile_text(row[12], row[13]), row[2]) if with_terms else {},
+                    clinical_areas=areas, care_settings=settings, trl=row[3], trl_min=row[4], trl_max=row[5],
+                    language=row[2])
         found[row[0]] = Candidate(row[0], side, row[6], trust_id(row[6], row[7], row[8]))
     return found
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from embeddings.encoders import Encoder
-from matchmaker.matching.text import profile_text, split_passages, term_counts, text_hash
+from matchmaker.matching.text import profile_text, split_passages, text_hash
 from matchmaker.models import IndexChange, Profile, ProfileVector
 from matchmaker.services.language import guess_language
 
@@ -67,7 +67,7 @@ def _embed_batch(session: Session, profiles: list[Profile], encoder: Encoder) ->
             profile_id=profile.id, model=encoder.name, text_hash=_hash(profile, encoder), dim=encoder.dim,
             vector=document.astype(np.float32).tobytes(), passages=group,
             passage_vectors=passage_vectors.astype(np.float32).tobytes(),
-            terms=term_counts(text, profile.language), language=guess_language(text, profile.language)))
+            language=guess_language(text, profile.language)))
 
 
 def refresh_profiles(session: Session, profiles: list[Profile], encoder: Encoder,

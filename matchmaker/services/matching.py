@@ -18,7 +18,7 @@ from matchmaker.matching import ranking
 from matchmaker.matching.candidates import Candidate, load_candidates, trust_id
 from matchmaker.matching.engine import MatchingEngine
 from matchmaker.matching.store import as_matrix, embed_profiles
-from matchmaker.matching.text import split_passages, term_counts
+from matchmaker.matching.text import profile_text, split_passages, term_counts
 from matchmaker.models import Profile, ProfileVector, User
 from matchmaker.services import permissions
 from matchmaker.services.browse import ProfileFilters, filtered_ids
@@ -123,7 +123,8 @@ def profile_side(session: Session, engine: MatchingEngine, profile: Profile) -> 
         kind=profile.kind, vector=engine.center(np.frombuffer(stored.vector, dtype=np.float32), language),
         passages=list(stored.passages),
         passage_vectors=engine.center(as_matrix(stored.passage_vectors, stored.dim), language),
-        terms=stored.terms, clinical_areas=profile.clinical_areas, care_settings=profile.care_settings,
+        terms=_terms(engine, profile_text(profile.title, profile.description), language),
+        clinical_areas=profile.clinical_areas, care_settings=profile.care_settings,
         trl=getattr(profile, "trl", None), trl_min=getattr(profile, "trl_min", None),
         trl_max=getattr(profile, "trl_max", None), language=language)
 
@@ -142,8 +143,13 @@ def text_side(session: Session, engine: MatchingEngine, text: str, kind: str) ->
     language = most_likely(weights)
     return ranking.Side(kind=kind, vector=engine.center(vector, weights), passages=passages,
                         passage_vectors=engine.center(passage_vectors, weights),
-                        terms=term_counts(text, language) if engine.weights["lexical"] else {}, language=language,
-                        from_text=True)
+                        terms=_terms(engine, text, language), language=language, from_text=True)
+
+
+def _terms(engine: MatchingEngine, text: str, language: str) -> dict[str, int]:
+    """BM25's stemmed terms, counted only when the lexical signal has a weight (the evaluation's
+    baseline; zero in production)."""
+    return term_counts(text, language) if engine.weights["lexical"] else {}
 
 
 def ranked_ids(session: Session, engine: MatchingEngine, profile: Profile | None = None,
