@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from matchmaker.database import get_session, serialised
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
-from matchmaker.services.arenas import access, agenda, registration, requests, setup
+from matchmaker.services.arenas import access, agenda, event_day, registration, requests, setup
 from matchmaker.services.arenas.recommend import recommendations
 from matchmaker.services.errors import DomainError, ValidationFailed
 from matchmaker.services.profiles import organisation_profiles
@@ -229,7 +229,8 @@ def my_agenda(arena_id: int):
     me = access.ensure_approved_participant(db, current_user, arena)
     meetings = agenda.agenda(db, me)
     waiting = [m for m in requests.meetings_of(db, me) if m.status == "accepted" and m.published_at is None]
-    return render_template("arenas/agenda.html", arena=arena, me=me, meetings=meetings, waiting=waiting)
+    return render_template("arenas/agenda.html", arena=arena, me=me, meetings=meetings, waiting=waiting,
+                           ratings=event_day.ratings_by_meeting(db, me))
 
 
 @bp.get("/<int:arena_id>/agenda.ics")
