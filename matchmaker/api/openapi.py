@@ -90,6 +90,7 @@ def _profile_paths(section: str, model: str, input_model: str) -> dict:
 @cache
 def openapi_spec() -> dict:
     # Imported here: that module builds its paths with this module's helpers.
+    from matchmaker.api.arena_event_day import EVENT_DAY_MODELS, event_day_paths
     from matchmaker.api.collaborations import collaboration_paths
     from matchmaker.api.funding import funding_paths
     from matchmaker.api.notifications import notification_paths
@@ -98,6 +99,7 @@ def openapi_spec() -> dict:
     models = [*MODELS, *COLLABORATION_MODELS]
     models += INDICATOR_MODELS
     models += FUNDING_MODELS
+    models += EVENT_DAY_MODELS
     _, schema = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     paths = {**_profile_paths("needs", "Need", "NeedInput"),
              **_profile_paths("capabilities", "Capability", "CapabilityInput")}
@@ -121,6 +123,7 @@ def openapi_spec() -> dict:
     paths.update(notification_paths())
     paths.update(funding_paths())
     paths.update(privacy_paths())
+    paths.update(event_day_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "matchmaker API", "version": "1.0.0",

@@ -147,3 +147,14 @@ def day_figures(session: Session, user: User, arena: Arena) -> DayFigures:
         ended_meetings=len(ended), rated_meetings=len({r.meeting_id for r in ratings}),
         follow_ups=sum(1 for r in ratings if r.follow_up),
         scores=Counter({score: sum(1 for r in ratings if r.score == score) for score in SCORES}))
+
+
+def proposal_profiles(meeting: Meeting, me: ArenaParticipant | None) -> tuple | None:
+    """(need, capability) when the meeting joins a department's need and a supplier's product and
+    one of them is the participant's own: a test collaboration can then be proposed from it."""
+    profiles = [p.profile for p in meeting.participants if p.profile is not None]
+    need = next((p for p in profiles if p.kind == "need"), None)
+    capability = next((p for p in profiles if p.kind == "capability"), None)
+    if me is None or need is None or capability is None or me.profile not in (need, capability):
+        return None
+    return need, capability
