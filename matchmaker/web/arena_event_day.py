@@ -98,7 +98,7 @@ def rate(arena_id: int, meeting_id: int):
     score = request.form.get("score", type=int)
     rating = event_day.rate_meeting(db, current_user, meeting, score, request.form.get("follow_up") == "1")
     flash(_("Thank you for rating the meeting.") if not rating.follow_up else
-          _("Thank you. You can propose a collaboration from the meeting below."), "success")
+          _("Thank you: your rating and your wish to follow up are saved."), "success")
     return redirect(url_for("arenas.my_agenda", arena_id=arena.id, _anchor=f"meeting-{meeting.id}"))
 
 
