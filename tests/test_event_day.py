@@ -82,7 +82,8 @@ def test_now_and_next_during_the_day(client, auth, during):
     current, following = page.split('id="now-current"')[1].split('id="now-next"')
     assert "Table 2" in current and during.others[1].display_name in current and f"{WHY} (1)" in current
     assert "Table 3" in following and during.others[2].display_name in following
-    assert during.others[0].display_name not in page  # the ended meeting is gone
+    assert during.others[0].display_name not in page  # the ended meeting is gone, but for rating it
+    assert f'href="{during.url("/agenda")}#meeting-{during.meetings[0].id}"' in page
     assert '<meta http-equiv="refresh" content="60">' in page
 
 

@@ -94,7 +94,7 @@ def get_now_and_next(arena_id: int):
 
 
 def _check_in_answer(participant: ArenaParticipant) -> dict:
-    arrival = check_in.arrivals(get_session(), participant.arena).get(participant.id)
+    arrival = check_in.arrival_of(get_session(), participant)
     return CheckIn.model_validate({
         "participant_id": participant.id, "name": participant.display_name, "arrived": arrival is not None,
         "arrived_at": arrival.arrived_at if arrival else None}).model_dump(mode="json")

@@ -64,8 +64,9 @@ def check_in_desk(arena_id: int):
 def check_in_by_code(arena_id: int, token: str):
     """Opening a scanned code checks its participant in at once: the organiser at the door
     should not need a second tap. Only a valid signed code of this arena does anything."""
-    db, arena = get_session(), access.get_arena(get_session(), current_user, arena_id)
-    participant = check_in.participant_for_code(db, current_user, arena, token)
+    db = get_session()
+    arena = access.get_arena(db, current_user, arena_id)
+    participant = check_in.participant_for_code(db, current_user, arena, token)  # organisers only
     check_in.check_in(db, current_user, arena, participant)
     return _desk(db, arena, "", participant)
 

@@ -75,6 +75,10 @@ def undo_check_in(session: Session, user: User, arena: Arena, participant: Arena
         session.flush()
 
 
+def arrival_of(session: Session, participant: ArenaParticipant) -> Arrival | None:
+    return session.get(Arrival, participant.id)
+
+
 def arrivals(session: Session, arena: Arena) -> dict[int, Arrival]:
     """The arena's arrivals by participant id."""
     found = session.scalars(select(Arrival).join(ArenaParticipant, Arrival.participant_id == ArenaParticipant.id)

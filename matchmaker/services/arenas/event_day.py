@@ -33,6 +33,7 @@ class NowAndNext:
     current: Meeting | None
     next: Meeting | None
     first: Meeting | None
+    last_ended: Meeting | None = None  # to rate while it is fresh in mind
 
 
 def now_and_next(session: Session, participant: ArenaParticipant, now: datetime | None = None) -> NowAndNext:
@@ -49,7 +50,9 @@ def now_and_next(session: Session, participant: ArenaParticipant, now: datetime 
         state = "before"
     else:
         state = "during"
-    return NowAndNext(state, current, coming[0] if coming else None, meetings[0] if meetings else None)
+    ended = [m for m in meetings if m.slot.end <= now]
+    return NowAndNext(state, current, coming[0] if coming else None, meetings[0] if meetings else None,
+                      ended[-1] if ended else None)
 
 
 def why(meeting: Meeting, me: ArenaParticipant) -> str:
