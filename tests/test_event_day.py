@@ -112,6 +112,9 @@ def test_the_agenda_and_the_dashboard_link_to_now_and_next_on_the_day(client, au
     auth.login(during.me.user)
     assert f'href="{during.url("/now")}"' in _page(client, during.url("/agenda"))
     assert f'href="{during.url("/now")}"' in _page(client, "/dashboard")
+    auth.login(during.organiser)
+    assert f'href="{during.url("/check-in")}"' in _page(client, "/dashboard").split('id="arena-desk-')[1]
+    auth.login(during.me.user)
     later = make.arena(day="2031-01-07")  # another day: no link
     me = make.participant(later, user=during.me.user)
     meeting = make.meeting(later, me, make.participant(later, kind="clinical_department"))
