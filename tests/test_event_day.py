@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from matchmaker.models import Arena, ArenaParticipant, Arrival, Meeting, MeetingRating, User
 from matchmaker.models.types import utcnow
+from matchmaker.services.arenas import event_day
 from matchmaker.services.arenas.check_in import check_in_code
 
 WHY = "We need a sensor that notices when a frail patient gets up at night."
@@ -338,3 +339,13 @@ def test_api_rating(api, db, during):
     assert me.put(rating.format(during.meetings[2].id), json={"score": 3}).status_code == 409
     assert api.as_user(during.bystander.user).put(path, json={"score": 1}).status_code == 404
     assert _ratings(db, during.meetings[0]) == [(during.me.id, 5, True)]
+
+
+def test_an_arena_runs_today_by_its_own_time_zone(make, db):
+    late_evening = datetime.fromisoformat("2030-06-03T23:00:00+00:00")  # already 4 June at UTC+14
+    here, far_east, elsewhen = make.arena(day="2030-06-03"), make.arena(day="2030-06-03"), make.arena(day="2030-06-05")
+    far_east.timezone = "Pacific/Kiritimati"
+    db.commit()
+    arenas = [here, far_east, elsewhen]
+    assert event_day.arenas_running_today(db, arenas, late_evening) == {here.id}
+    assert [event_day.runs_today(arena, late_evening) for arena in arenas] == [True, False, False]

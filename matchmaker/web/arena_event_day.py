@@ -103,6 +103,11 @@ def rate(arena_id: int, meeting_id: int):
     return redirect(url_for("arenas.my_agenda", arena_id=arena.id, _anchor=f"meeting-{meeting.id}"))
 
 
+def _arenas_running_today(arenas) -> set[int]:
+    return event_day.arenas_running_today(get_session(), list(arenas))
+
+
 def template_globals() -> dict:
-    return {"runs_today": event_day.runs_today, "rating_scores": event_day.SCORES,
+    return {"runs_today": event_day.runs_today, "arenas_running_today": _arenas_running_today,
+            "rating_scores": event_day.SCORES,
             "has_ended": event_day.has_ended, "meeting_why": event_day.why}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from matchmaker.models import Arena, ArenaParticipant, Meeting, MeetingRating, User
+from matchmaker.models import Arena, ArenaParticipant, ArenaSlot, Meeting, MeetingRating, User
+from matchmaker.models.arenas import as_utc
 from matchmaker.models.event_day import HIGHEST_SCORE, LOWEST_SCORE
 from matchmaker.models.types import utcnow
 from matchmaker.services.arenas.access import ensure_organiser, ensure_party
@@ -68,6 +69,21 @@ def runs_today(arena: Arena, now: datetime | None = None) -> bool:
     """Whether one of the arena's slots falls on today's date where the arena takes place."""
     today = (now or utcnow()).astimezone(ZoneInfo(arena.timezone)).date().isoformat()
     return any(slot.day_key == today for slot in arena.slots)
+
+
+def arenas_running_today(session: Session, arenas: list[Arena], now: datetime | None = None) -> set[int]:
+    """The ids of the arenas with a slot today where each takes place, in one query for them all
+    (a dashboard lists many arenas)."""
+    now = now or utcnow()
+    zones = {arena.id: ZoneInfo(arena.timezone) for arena in arenas}
+    if not zones:
+        return set()
+    # Today, in any time zone, lies within a day and a half of now.
+    near = session.execute(select(ArenaSlot.arena_id, ArenaSlot.starts_at).where(
+        ArenaSlot.arena_id.in_(zones), ArenaSlot.starts_at.between(now - timedelta(hours=36),
+                                                                   now + timedelta(hours=36))))
+    return {arena_id for arena_id, start in near
+            if as_utc(start).astimezone(zones[arena_id]).date() == now.astimezone(zones[arena_id]).date()}
 
 
 def rate_meeting(session: Session, user: User, meeting: Meeting, score, follow_up: bool) -> MeetingRating:
