@@ -343,7 +343,7 @@ def test_api_rating(api, db, during):
 
 def test_an_arena_runs_today_by_its_own_time_zone(make, db):
     late_evening = datetime.fromisoformat("2030-06-03T23:00:00+00:00")  # already 4 June at UTC+14
-    here, far_east, elsewhen = make.arena(day="2030-06-03"), make.arena(day="2030-06-03"), make.arena(day="2030-06-05")
+    here, far_east, elsewhen = (make.arena(day=day, slots=2) for day in ("2030-06-03", "2030-06-03", "2030-06-05"))
     far_east.timezone = "Pacific/Kiritimati"
     db.commit()
     arenas = [here, far_east, elsewhen]
