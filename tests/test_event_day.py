@@ -85,7 +85,7 @@ def test_now_and_next_during_the_day(client, auth, during):
     assert "Table 3" in following and during.others[2].display_name in following
     assert during.others[0].display_name not in page  # the ended meeting is gone, but for rating it
     assert f'href="{during.url("/agenda")}#meeting-{during.meetings[0].id}"' in page
-    assert '<meta http-equiv="refresh" content="60">' in page
+    assert 'src="/static/now.js"' in page and 'id="auto-refresh"' in page and 'data-seconds="60"' in page
 
 
 def test_now_and_next_before_the_day_says_when_the_first_meeting_is(client, auth, before):

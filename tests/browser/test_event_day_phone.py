@@ -49,6 +49,7 @@ def test_now_and_next_on_a_phone(page: Page, seed, screenshot):
     expect(now.locator(".now-who")).to_contain_text(others[1])
     expect(now.locator(".now-why")).to_contain_text(f"{WHY} (2)")
     expect(page.locator("#now-next .now-table")).to_have_text("Table 3")
+    expect(page.get_by_role("switch", name="Update this page every minute")).to_be_checked()
     box = now.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert_no_sideways_scroll(page)
