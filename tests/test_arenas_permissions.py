@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from matchmaker.models import Arena, ArenaParticipant, Meeting, User
+from matchmaker.models import Arena, ArenaParticipant, Arrival, Meeting, MeetingRating, User
 from matchmaker.models.types import utcnow
 
 SECRET = "SECRET-fall-sensor-pilot"  # the note of the meeting between a and x
@@ -88,12 +88,14 @@ def _snapshot(db, world: World) -> dict:
                       m.response_note, m.unscheduled_reason, [s.slot_id for s in m.seats]) for m in meetings],
         "people": [(p.id, p.status) for p in people],
         "arena": (arena.schedule_published_at, arena.last_run, arena.title, len(arena.slots), len(arena.tables)),
+        "arrivals": db.scalars(select(Arrival.participant_id).order_by(Arrival.participant_id)).all(),
+        "ratings": db.scalars(select(MeetingRating.id)).all(),
     }
 
 
-PARTICIPANT_PAGES = ["/people", "/requests", "/agenda", "/agenda.ics", "/availability"]
+PARTICIPANT_PAGES = ["/people", "/requests", "/agenda", "/agenda.ics", "/availability", "/now", "/check-in.svg"]
 ORGANISER_PAGES = ["/registrations", "/schedule", "/schedule.csv", "/print/tables", "/print/participants",
-                   "/dashboard", "/edit"]
+                   "/dashboard", "/edit", "/check-in"]
 ORGANISER_ACTIONS = [
     ("/schedule/run", {}),
     ("/schedule/publish", {}),
@@ -102,6 +104,8 @@ ORGANISER_ACTIONS = [
     ("/meetings/{meeting}/unlock", {}),
     ("/meetings/{meeting}/remove", {}),
     ("/registrations/{registration}", {"action": "approve"}),
+    ("/check-in/people/{registration}/arrive", {}),
+    ("/check-in/people/{registration}/undo", {}),
 ]
 
 PAGE_CASES = (
@@ -134,6 +138,8 @@ ACTION_CASES = (
     + [(role, "/meetings/{pending}/cancel", {}, 404) for role in ("bystander", "participant", "organiser")]
     + [(role, "/meetings/{meeting}/cancel", {}, 404) for role in ("bystander", "requester", "waiting")]
     + [(role, "/meetings/{meeting}/attendance", {"attendance": "no_show"}, 404) for role in ("bystander", "outsider")]
+    # Rating is for the people in the meeting only, and checking in for the organisers.
+    + [(role, "/meetings/{meeting}/rating", {"score": "4"}, 404) for role in ("bystander", "outsider", "organiser")]
 )
 
 
@@ -172,7 +178,8 @@ API_PARTICIPANT_READS = ["/participants", "/recommendations", "/requests", "/age
 API_ORGANISER_READS = ["/registrations", "/schedule", "/schedule.csv", "/stats"]
 API_ORGANISER_ACTIONS = [(path.replace("/registrations/{registration}", "/registrations/{registration}/decision"),
                           {"decision": "approve"} if path.startswith("/registrations") else data)
-                         for path, data in ORGANISER_ACTIONS]
+                         # the API checks people in at /check-ins/{participant}, in the route-access walk
+                         for path, data in ORGANISER_ACTIONS if not path.startswith("/check-in/")]
 
 API_READ_CASES = (
     [(role, path, 403) for role in ("outsider", "waiting", "organiser") for path in API_PARTICIPANT_READS]

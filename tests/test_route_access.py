@@ -33,6 +33,7 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.models.types import utcnow
+from matchmaker.web import arena_event_day as event_day_pages
 
 # --- the world: other organisations' objects, and one user per role ----------------------------
 
@@ -109,7 +110,8 @@ def world(make, db) -> World:
            "meeting": meeting.id, "pending": pending.id, "registration": waiting.id, "organisation": department.id,
            "trust": trust.id, "supplier_org": supplier.id, "pending_org": users["unapproved"].organisation_id,
            "free_slot": arena.slots[2].id, "free_table": arena.tables[1].id, "own_arena": own_arena.id,
-           "own_meeting": own_meeting.id, "stranger": stranger.id, "own_capability": own_capability.id}
+           "own_meeting": own_meeting.id, "stranger": stranger.id, "own_capability": own_capability.id,
+           "seated": a.id}
     return World(users, {role: make.token(user) for role, user in users.items()}, ids)
 
 
@@ -118,7 +120,7 @@ def world(make, db) -> World:
 SNAPSHOT_TABLES = ("organisations", "users", "api_tokens", "profiles", "profile_tags", "need_co_owners",
                    "collaborations", "collaboration_terms", "collaboration_events", "funding_instruments",
                    "funding_links", "follows", "arenas", "arena_participants", "meetings", "meeting_seats",
-                   "notifications", "notification_preferences", "email_outbox")
+                   "notifications", "notification_preferences", "email_outbox", "arena_arrivals", "meeting_ratings")
 BOOKKEEPING_COLUMNS = {"last_used_at", "last_login_at"}
 
 
@@ -331,6 +333,13 @@ PAGE_CASES = [
     ("mark another participant's meeting", "POST", "/arenas/{arena}/meetings/{meeting}/attendance",
      {"attendance": "no_show"}, each(404, admin=302)),
     ("cancel another participant's meeting", "POST", "/arenas/{arena}/meetings/{meeting}/cancel", None, each(404)),
+    ("check-in page of another organiser's arena", "GET", "/arenas/{arena}/check-in", None, each(403, admin=200)),
+    ("check someone in at another organiser's arena", "POST", "/arenas/{arena}/check-in/people/{seated}/arrive",
+     None, ORGANISER_ONLY),
+    ("undo a check-in at another organiser's arena", "POST", "/arenas/{arena}/check-in/people/{seated}/undo",
+     None, ORGANISER_ONLY),
+    ("rate another participant's meeting", "POST", "/arenas/{arena}/meetings/{meeting}/rating", {"score": "5"},
+     each(404)),
     ("answer another participant's request", "POST", "/arenas/{arena}/meetings/{pending}/respond",
      {"action": "accept"}, each(403)),
 ]
@@ -384,6 +393,14 @@ API_CASES = [
     ("cancel another participant's meeting", "POST", "/arenas/{arena}/meetings/{meeting}/cancel", None, each(404)),
     ("answer another participant's request", "POST", "/arenas/{arena}/meetings/{pending}/answer",
      {"answer": "accept"}, each(403)),
+    ("check someone in at another organiser's arena", "POST", "/arenas/{arena}/check-ins/{seated}", None,
+     each(403, admin=200)),
+    ("undo a check-in at another organiser's arena", "DELETE", "/arenas/{arena}/check-ins/{seated}", None,
+     each(403, admin=200)),
+    ("rate another participant's meeting", "PUT", "/arenas/{arena}/meetings/{meeting}/rating", {"score": 5},
+     each(404)),
+    ("now and next at an arena one has no place in", "GET", "/arenas/{arena}/now-and-next", None,
+     each(403, supplier=200, clinical=200)),
 ]
 
 CASES = [("page", *case) for case in PAGE_CASES] + [("api", *case) for case in API_CASES]
@@ -457,7 +474,7 @@ def is_organiser_route(app, rule) -> bool:
     """The organiser's pages, and the API's organiser operations."""
     module = app.view_functions[rule.endpoint].__module__
     return rule.endpoint.startswith("arena_organiser.") or rule.endpoint == "arenas.edit" \
-        or module == "matchmaker.api.arena_organiser"
+        or rule.endpoint in event_day_pages.ORGANISER_ENDPOINTS or module == "matchmaker.api.arena_organiser"
 
 
 @pytest.mark.parametrize("role", ["organiser", "supplier"])

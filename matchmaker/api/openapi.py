@@ -91,6 +91,7 @@ def _profile_paths(section: str, model: str, input_model: str) -> dict:
 @cache
 def openapi_spec() -> dict:
     # Imported here: that module builds its paths with this module's helpers.
+    from matchmaker.api.arena_event_day import EVENT_DAY_MODELS, event_day_paths
     from matchmaker.api.arena_organiser import organiser_paths
     from matchmaker.api.arenas import participant_paths
     from matchmaker.api.collaborations import collaboration_paths
@@ -102,6 +103,7 @@ def openapi_spec() -> dict:
     models += INDICATOR_MODELS
     models += FUNDING_MODELS
     models += ARENA_MODELS
+    models += EVENT_DAY_MODELS
     _, schema = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     paths = {**_profile_paths("needs", "Need", "NeedInput"),
              **_profile_paths("capabilities", "Capability", "CapabilityInput")}
@@ -127,6 +129,7 @@ def openapi_spec() -> dict:
     paths.update(privacy_paths())
     paths.update(participant_paths())
     paths.update(organiser_paths())
+    paths.update(event_day_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "matchmaker API", "version": "1.0.0",

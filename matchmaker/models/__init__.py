@@ -20,11 +20,14 @@ from matchmaker.models.collaborations import (
     CollaborationTerms,
     NeedCoOwner,
 )
+from matchmaker.models.event_day import Arrival, MeetingRating
 from matchmaker.models.funding import Follow, FundingInstrument, FundingLink
 from matchmaker.models.matching import IndexChange, ProfileVector
 from matchmaker.models.profiles import CapabilityProfile, NeedProfile, Profile, ProfileTag
 
 __all__ = [
+    "Arrival",
+    "MeetingRating",
     "FundingLink",
     "FundingInstrument",
     "Follow",

@@ -18,6 +18,7 @@ def register_web(app: Flask) -> None:
     from matchmaker.web import (
         account,
         admin,
+        arena_event_day,
         arena_forms,
         arena_organiser,
         arenas,
@@ -35,7 +36,7 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (main, auth, profiles, matching, account, admin, organisations, arenas, arena_organiser,
-                   notifications, collaborations):
+                   arena_event_day, notifications, collaborations):
         app.register_blueprint(module.bp)
     app.register_blueprint(notification_settings.bp)
     app.register_blueprint(indicators.bp)
@@ -57,6 +58,7 @@ def register_web(app: Flask) -> None:
                                  describe_mismatch=wording.describe_mismatch, strength_label=wording.strength_label,
                                  unread_notifications=notifications.unread_count)
     app.jinja_env.globals.update(arena_forms.template_globals())
+    app.jinja_env.globals.update(arena_event_day.template_globals())
 
 
 def _is_api_request() -> bool:

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from matchmaker.database import get_session
 from matchmaker.i18n import arena_range
-from matchmaker.services.arenas import access, agenda, registration, schedule, stats
+from matchmaker.services.arenas import access, agenda, check_in, event_day, registration, schedule, stats
 from matchmaker.services.errors import Conflict, ValidationFailed
 from matchmaker.web.arena_forms import MoveForm
 from matchmaker.web.arenas import arena_context
@@ -59,7 +59,7 @@ def schedule_grid(arena_id: int):
     selected_id = request.args.get("meeting", type=int)
     selected = access.get_meeting(db, arena, selected_id) if selected_id else None
     return render_template("arenas/schedule.html", arena=arena, grid=layout, form=form, selected=selected,
-                           slot_label=lambda s: _slot_label(arena, s))
+                           slot_label=lambda s: _slot_label(arena, s), arrived=set(check_in.arrivals(db, arena)))
 
 
 def _slot_label(arena, slot) -> str:
@@ -136,4 +136,5 @@ def printable(arena_id: int, layout: str):
 @bp.get("/dashboard")
 def dashboard(arena_id: int):
     db, arena = get_session(), _organised_arena(arena_id)
-    return render_template("arenas/dashboard.html", arena=arena, stats=stats.arena_stats(db, current_user, arena))
+    return render_template("arenas/dashboard.html", arena=arena, stats=stats.arena_stats(db, current_user, arena),
+                           day=event_day.day_figures(db, current_user, arena))

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from matchmaker.database import get_session, serialised
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
-from matchmaker.services.arenas import access, agenda, registration, requests, setup
+from matchmaker.services.arenas import access, agenda, event_day, registration, requests, setup
 from matchmaker.services.arenas.recommend import recommendations
 from matchmaker.services.errors import DomainError, ValidationFailed
 from matchmaker.services.profiles import organisation_profiles
@@ -227,7 +227,7 @@ def my_agenda(arena_id: int):
     me = access.ensure_approved_participant(db, current_user, arena)
     meetings = agenda.agenda(db, me)
     return render_template("arenas/agenda.html", arena=arena, me=me, meetings=meetings,
-                           waiting=agenda.waiting_for_schedule(db, me))
+                           waiting=agenda.waiting_for_schedule(db, me), ratings=event_day.ratings_by_meeting(db, me))
 
 
 @bp.get("/<int:arena_id>/agenda.ics")
