@@ -62,6 +62,7 @@ def register(session: Session, user_data: dict[str, Any], organisation_data: dic
     """A new person with a new organisation, which waits for an admin's approval."""
     organisation = create_organisation(session, organisation_data, approved=False)
     user = create_user(session, user_data["email"], user_data["name"], user_data["password"], organisation)
+    user.organisation_role = "admin"  # the first member administers the organisation
     log.info("registered user %s with organisation %s", user.id, organisation.id)
     notifications.notify_admins(session, "organisation_waiting", name=user.name, organisation=organisation.name)
     return user
