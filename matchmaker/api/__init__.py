@@ -51,6 +51,7 @@ from matchmaker.api import (  # noqa: E402,F401  (routes)
     funding,
     indicators,
     matching,
+    members,
     notifications,
     openapi,
     organisations,

@@ -92,12 +92,14 @@ def openapi_spec() -> dict:
     # Imported here: that module builds its paths with this module's helpers.
     from matchmaker.api.collaborations import collaboration_paths
     from matchmaker.api.funding import funding_paths
+    from matchmaker.api.members import MEMBER_MODELS, member_paths
     from matchmaker.api.notifications import notification_paths
     from matchmaker.api.privacy import privacy_paths
 
     models = [*MODELS, *COLLABORATION_MODELS]
     models += INDICATOR_MODELS
     models += FUNDING_MODELS
+    models += MEMBER_MODELS
     _, schema = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     paths = {**_profile_paths("needs", "Need", "NeedInput"),
              **_profile_paths("capabilities", "Capability", "CapabilityInput")}
@@ -121,6 +123,7 @@ def openapi_spec() -> dict:
     paths.update(notification_paths())
     paths.update(funding_paths())
     paths.update(privacy_paths())
+    paths.update(member_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "matchmaker API", "version": "1.0.0",
