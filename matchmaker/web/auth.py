@@ -59,7 +59,7 @@ def register():
     invitation = _open_invitation(db)
     search = request.values.get("q", "")
     found = organisations.search_approved(db, search)
-    form.join_organisation_id.choices = [(o.id, o.name) for o in found]
+    form.join_organisation_id.choices = choices([(o.id, o.name) for o in found])
     if invitation is not None or form.membership.data == "join":
         form.relax_organisation_fields()
     form_errors: list[str] = []

@@ -83,9 +83,9 @@ class RegisterForm(FlaskForm):
     )
     country = SelectField(_l("Country"), choices=choices(v.COUNTRIES))
     # Someone whose organisation is registered already joins it rather than registering it again.
-    membership = RadioField(_l("Your organisation"), default="new", choices=[
+    membership = RadioField(_l("Your organisation"), default="new", choices=choices([
         ("join", _l("Join my organisation: it is registered already")),
-        ("new", _l("Register a new organisation"))])
+        ("new", _l("Register a new organisation"))]))
     join_organisation_id = RadioField(_l("Organisation to join"), coerce=lambda x: int(x) if str(x or "").isdecimal()
                                       else None, validate_choice=False, validators=[Optional()])
     join_message = TextAreaField(_l("A note for its administrators (optional)"),
@@ -95,6 +95,7 @@ class RegisterForm(FlaskForm):
         """Joining an organisation: the fields of a new one are not asked for."""
         for name in ("organisation_name", "organisation_kind"):
             self._fields[name].validators = [Optional()]
+        self.country.validate_choice = False
 
 
 class ProfileForm(FlaskForm):
