@@ -317,3 +317,31 @@ def test_api_hidden_organisation_is_not_found(api, make):
     client = api.as_user(make.user(kind="supplier"))
     assert client.get(f"/api/v1/organisations/{pending.id}/members").status_code == 404
     assert client.post(f"/api/v1/organisations/{pending.id}/join-requests", json={}).status_code == 404
+
+
+# --- the account: its data and its deletion ---------------------------------------------------
+
+def test_the_last_administrator_with_colleagues_cannot_delete_the_account(client, auth, db, make, department):
+    organisation, admin = department
+    make.user(organisation)
+    auth.login(admin)
+    assert client.post("/account/delete", data={"current_password": PASSWORD}).status_code == 409
+    db.expire_all()
+    assert db.get(User, admin.id) is not None
+
+
+def test_someone_alone_in_the_organisation_may_delete_the_account(client, auth, db, department):
+    _organisation, admin = department
+    auth.login(admin)
+    assert client.post("/account/delete", data={"current_password": PASSWORD}).status_code == 302
+
+
+def test_the_data_download_holds_role_and_requests(client, auth, make, department):
+    organisation, _admin = department
+    asker = make.user(kind="supplier")
+    auth.login(asker)
+    client.post(f"/organisations/{organisation.id}/join", data={"message": "Moving departments"})
+    data = client.get("/account/data").json
+    assert data["organisation"]["role"] == "member"
+    assert [(r["organisation"], r["message"], r["status"]) for r in data["join_requests"]] == [
+        (organisation.name, "Moving departments", "pending")]

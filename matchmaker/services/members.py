@@ -98,6 +98,15 @@ def _ensure_another_admin(session: Session, user: User) -> None:
                          "administrator first.", name=user.name))
 
 
+def ensure_others_keep_an_admin(session: Session, user: User) -> None:
+    """Before an account is deleted: colleagues are never left without an administrator, but a
+    person alone in their organisation may always delete their account."""
+    others = session.scalar(select(func.count(User.id)).where(
+        User.organisation_id == user.organisation_id, User.id != user.id)) if user.organisation_id else 0
+    if others:
+        _ensure_another_admin(session, user)
+
+
 def _detach(session: Session, user: User) -> None:
     user.organisation, user.organisation_role = None, MEMBER
     session.flush()
