@@ -114,9 +114,17 @@ def list_members(organisation_id: int):
     return MemberList(items=[Member.model_validate(p) for p in people]).model_dump(mode="json")
 
 
-@bp.post(f"{ORG}/members/<int:user_id>/<any(promote, demote):change>")
-def change_role(organisation_id: int, user_id: int, change: str):
-    role = "admin" if change == "promote" else "member"
+@bp.post(f"{ORG}/members/<int:user_id>/promote")
+def promote_member(organisation_id: int, user_id: int):
+    return _set_role(organisation_id, user_id, "admin")
+
+
+@bp.post(f"{ORG}/members/<int:user_id>/demote")
+def demote_member(organisation_id: int, user_id: int):
+    return _set_role(organisation_id, user_id, "member")
+
+
+def _set_role(organisation_id: int, user_id: int, role: str) -> dict:
     member = members.set_role(get_session(), g.api_user, _organisation(organisation_id), user_id, role)
     return Member.model_validate(member).model_dump(mode="json")
 
@@ -166,10 +174,18 @@ def create_join_request(organisation_id: int):
     return _request_json(join_requests.ask(get_session(), g.api_user, organisation, body.message)), 201
 
 
-@bp.post(f"{ORG}/join-requests/<int:request_id>/<any(approve, decline):decision>")
-def decide_join_request(organisation_id: int, request_id: int, decision: str):
-    decided = join_requests.decide(get_session(), g.api_user, _organisation(organisation_id), request_id,
-                                   decision == "approve")
+@bp.post(f"{ORG}/join-requests/<int:request_id>/approve")
+def approve_join_request(organisation_id: int, request_id: int):
+    return _decide(organisation_id, request_id, approve=True)
+
+
+@bp.post(f"{ORG}/join-requests/<int:request_id>/decline")
+def decline_join_request(organisation_id: int, request_id: int):
+    return _decide(organisation_id, request_id, approve=False)
+
+
+def _decide(organisation_id: int, request_id: int, approve: bool) -> dict:
+    decided = join_requests.decide(get_session(), g.api_user, _organisation(organisation_id), request_id, approve)
     return _request_json(decided)
 
 
