@@ -345,3 +345,11 @@ def test_the_data_download_holds_role_and_requests(client, auth, make, departmen
     assert data["organisation"]["role"] == "member"
     assert [(r["organisation"], r["message"], r["status"]) for r in data["join_requests"]] == [
         (organisation.name, "Moving departments", "pending")]
+
+
+def test_who_registers_an_organisation_administers_it(client, db):
+    response = _register(client, organisation_name="Stroke unit, Ullevål", organisation_kind="clinical_department",
+                         country="NO")
+    assert response.status_code == 302, response.get_data(as_text=True)[-800:]
+    user = db.scalar(select(User).where(User.email == "colleague@example.org"))
+    assert user.organisation.name == "Stroke unit, Ullevål" and user.organisation_role == "admin"

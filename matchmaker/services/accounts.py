@@ -51,8 +51,11 @@ def create_user(session: Session, email: str, name: str, password: str, organisa
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(_("An account with this e-mail address exists already."),
                        {"email": _("An account with this e-mail address exists already.")})
+    # The first member of an organisation administers it, so someone can always let colleagues in.
+    first = organisation is not None and not session.scalar(
+        select(User.id).where(User.organisation_id == organisation.id).limit(1))
     user = User(email=email, name=name, password_hash=generate_password_hash(password),
-                organisation=organisation, is_admin=is_admin)
+                organisation=organisation, is_admin=is_admin, organisation_role="admin" if first else "member")
     session.add(user)
     session.flush()
     return user
@@ -62,7 +65,6 @@ def register(session: Session, user_data: dict[str, Any], organisation_data: dic
     """A new person with a new organisation, which waits for an admin's approval."""
     organisation = create_organisation(session, organisation_data, approved=False)
     user = create_user(session, user_data["email"], user_data["name"], user_data["password"], organisation)
-    user.organisation_role = "admin"  # the first member administers the organisation
     log.info("registered user %s with organisation %s", user.id, organisation.id)
     notifications.notify_admins(session, "organisation_waiting", name=user.name, organisation=organisation.name)
     return user
