@@ -143,3 +143,56 @@ def test_only_admins_reach_administration(client, auth, make):
     assert client.get("/admin/organisations").status_code == 403
     organisation = make.organisation("supplier", approved=False)
     assert client.post(f"/admin/organisations/{organisation.id}/approve").status_code == 403
+
+
+# --- an organisation's members: its administrators manage them, its members see them -------------
+
+MEMBER_ROLES = ["anonymous", "org_admin", "org_member", "colleague_other_dept", "supplier", "admin"]
+MEMBERS_WEB_TABLE = {
+    "see_members": {"anonymous": 302, "org_admin": 200, "org_member": 200, "colleague_other_dept": 403,
+                    "supplier": 403, "admin": 403},
+    "invite": {"anonymous": 302, "org_admin": 302, "org_member": 403, "colleague_other_dept": 403,
+               "supplier": 403, "admin": 403},
+    "promote": {"anonymous": 302, "org_admin": 302, "org_member": 403, "colleague_other_dept": 403,
+                "supplier": 403, "admin": 403},
+    "remove": {"anonymous": 302, "org_admin": 302, "org_member": 403, "colleague_other_dept": 403,
+               "supplier": 403, "admin": 403},
+    "edit_need": {"anonymous": 302, "org_admin": 302, "org_member": 302, "colleague_other_dept": 403,
+                  "supplier": 403, "admin": 403},
+}
+
+
+@pytest.fixture
+def team(make):
+    department = make.organisation("clinical_department")
+    users = {"org_admin": make.user(department, organisation_role="admin"),
+             "org_member": make.user(department),
+             "colleague_other_dept": make.user(kind="clinical_department"),
+             "supplier": make.user(kind="supplier"), "admin": make.user(is_admin=True)}
+    target = make.user(department, name="Target Member")
+    return department, users, target, make.need(department, title="Published need")
+
+
+def _members_request(client, action, department, target, need):
+    base = f"/organisations/{department.id}"
+    return {"see_members": lambda: client.get(f"{base}/members"),
+            "invite": lambda: client.post(f"{base}/invitations", data={"email": "new@example.org"}),
+            "promote": lambda: client.post(f"{base}/members/{target.id}/role", data={"role": "admin"}),
+            "remove": lambda: client.post(f"{base}/members/{target.id}/remove"),
+            "edit_need": lambda: client.post(f"/needs/{need.id}/edit", data=EDIT_DATA)}[action]()
+
+
+@pytest.mark.parametrize("role", MEMBER_ROLES)
+@pytest.mark.parametrize("action", list(MEMBERS_WEB_TABLE))
+def test_members_permissions(client, auth, db, team, role, action):
+    """Every member of the department edits its need; only its administrators manage its members."""
+    department, users, target, need = team
+    if role != "anonymous":
+        auth.login(users[role])
+    response = _members_request(client, action, department, target, need)
+    assert response.status_code == MEMBERS_WEB_TABLE[action][role]
+    db.expire_all()
+    allowed = response.status_code == 302 and role != "anonymous"
+    assert (db.get(Profile, need.id).title == "Changed by someone") == (allowed and action == "edit_need")
+    assert (target.organisation_id is None) == (allowed and action == "remove")
+    assert (target.organisation_role == "admin") == (allowed and action == "promote")

@@ -29,6 +29,8 @@ from matchmaker.models import (
     CollaborationTerms,
     Follow,
     FundingInstrument,
+    JoinRequest,
+    OrganisationInvitation,
     Profile,
     User,
 )
@@ -60,7 +62,11 @@ def world(make, db) -> World:
     trust = make.organisation("health_trust")
     department = make.organisation("clinical_department", parent_id=trust.id)
     supplier, agency = make.organisation("supplier"), make.organisation("funding_agency")
-    clinician, funder = make.user(department), make.user(agency)
+    clinician, funder = make.user(department, organisation_role="admin"), make.user(agency)
+    colleague = make.user(department)
+    invitation = make._save(OrganisationInvitation(organisation_id=department.id, email="invited@example.org",
+                                                   invited_by_id=clinician.id, expires_at=utcnow() + timedelta(days=7)))
+    join_request = make._save(JoinRequest(organisation_id=department.id, user_id=make.user().id, status="pending"))
     need, need_draft = make.need(department), make.need(department, status="draft", title="Hidden draft need")
     capability = make.capability(supplier)
     capability_draft = make.capability(supplier, status="draft", title="Hidden draft product")
@@ -111,7 +117,7 @@ def world(make, db) -> World:
            "trust": trust.id, "supplier_org": supplier.id, "pending_org": users["unapproved"].organisation_id,
            "free_slot": arena.slots[2].id, "free_table": arena.tables[1].id, "own_arena": own_arena.id,
            "own_meeting": own_meeting.id, "stranger": stranger.id, "own_capability": own_capability.id,
-           "seated": a.id}
+           "seated": a.id, "member": colleague.id, "invitation": invitation.id, "join_request": join_request.id}
     return World(users, {role: make.token(user) for role, user in users.items()}, ids)
 
 
@@ -120,7 +126,8 @@ def world(make, db) -> World:
 SNAPSHOT_TABLES = ("organisations", "users", "api_tokens", "profiles", "profile_tags", "need_co_owners",
                    "collaborations", "collaboration_terms", "collaboration_events", "funding_instruments",
                    "funding_links", "follows", "arenas", "arena_participants", "meetings", "meeting_seats",
-                   "notifications", "notification_preferences", "email_outbox", "arena_arrivals", "meeting_ratings")
+                   "notifications", "notification_preferences", "email_outbox", "arena_arrivals", "meeting_ratings",
+                   "organisation_invitations", "join_requests")
 BOOKKEEPING_COLUMNS = {"last_used_at", "last_login_at"}
 
 
@@ -150,7 +157,7 @@ def sign_in(client, user: User | None) -> None:
 
 # The only routes anyone may use without signing in.
 PUBLIC_ENDPOINTS = {"main.index", "auth.login", "auth.register", "auth.set_language", "static",
-                    "api.openapi_document"}
+                    "api.openapi_document", "members.open_invitation"}  # an invitation's link, for newcomers
 # Password reset is public by nature: asking for a link, opening it, choosing the new password.
 PASSWORD_RESET_ENDPOINTS = {"password_reset.forgot", "password_reset.open_link", "password_reset.choose"}
 
@@ -159,7 +166,8 @@ ARGUMENTS = {
     "profile_id": lambda ids, args: ids["capability" if args.get("section") == "capabilities" else "need"],
     "need_id": "need", "collaboration_id": "collaboration", "arena_id": "arena", "meeting_id": "meeting",
     "participant_id": "registration", "instrument_id": "instrument", "follow_id": "follow", "token_id": "token",
-    "organisation_id": "organisation",
+    "organisation_id": "organisation", "user_id": "member", "invitation_id": "invitation",
+    "request_id": "join_request",
     "filename": lambda ids, args: "app.css",
     "token": lambda ids, args: "not-a-valid-token",
 }
@@ -289,6 +297,19 @@ PAGE_CASES = [
     ("edit another organisation", "POST", "/organisations/{organisation}/edit", {"name": "Taken over"}, REFUSED),
     ("see an unapproved organisation", "GET", "/organisations/{pending_org}", None,
      each(404, unapproved=200, admin=200)),
+    ("another organisation's members", "GET", "/organisations/{organisation}/members", None, REFUSED),
+    ("promote in another organisation", "POST", "/organisations/{organisation}/members/{member}/role",
+     {"role": "admin"}, REFUSED),
+    ("remove from another organisation", "POST", "/organisations/{organisation}/members/{member}/remove", None,
+     REFUSED),
+    ("leave another organisation", "POST", "/organisations/{organisation}/leave", None, REFUSED),
+    ("invite to another organisation", "POST", "/organisations/{organisation}/invitations",
+     {"email": "forged@example.org"}, REFUSED),
+    ("withdraw another organisation's invitation", "POST",
+     "/organisations/{organisation}/invitations/{invitation}/revoke", None, REFUSED),
+    *[(f"{action} a request to join another organisation", "POST",
+       "/organisations/{organisation}/join-requests/{join_request}", {"action": action}, REFUSED)
+      for action in ("approve", "decline")],
     ("approve an organisation", "POST", "/admin/organisations/{pending_org}/approve", None,
      each(403, admin=302)),
     ("decline an organisation", "POST", "/admin/organisations/{pending_org}/decline", {"reason": "Not in health"},
@@ -359,6 +380,19 @@ API_CASES = [
     ("leave another's draft need", "POST", "/needs/{need_draft}/leave", None, each(404)),
     ("see an unapproved organisation", "GET", "/organisations/{pending_org}", None,
      each(404, unapproved=200, admin=200)),
+    ("another organisation's members", "GET", "/organisations/{organisation}/members", None, REFUSED),
+    *[(f"{change} in another organisation", "POST", f"/organisations/{{organisation}}/members/{{member}}/{change}",
+       None, REFUSED) for change in ("promote", "demote")],
+    ("remove from another organisation", "DELETE", "/organisations/{organisation}/members/{member}", None, REFUSED),
+    ("another organisation's invitations", "GET", "/organisations/{organisation}/invitations", None, REFUSED),
+    ("invite to another organisation", "POST", "/organisations/{organisation}/invitations",
+     {"email": "forged@example.org"}, REFUSED),
+    ("withdraw another organisation's invitation", "DELETE", "/organisations/{organisation}/invitations/{invitation}",
+     None, REFUSED),
+    ("another organisation's requests to join", "GET", "/organisations/{organisation}/join-requests", None, REFUSED),
+    *[(f"{action} a request to join another organisation", "POST",
+       f"/organisations/{{organisation}}/join-requests/{{join_request}}/{action}", None, REFUSED)
+      for action in ("approve", "decline")],
     ("read a private collaboration", "GET", "/collaborations/{collaboration}", None, HIDDEN),
     ("funding for a private collaboration", "GET", "/collaborations/{collaboration}/instruments", None,
      each(404, admin=403)),  # suggestions are for the parties

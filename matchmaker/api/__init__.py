@@ -54,6 +54,7 @@ from matchmaker.api import (  # noqa: E402,F401  (routes)
     funding,
     indicators,
     matching,
+    members,
     notifications,
     openapi,
     organisations,

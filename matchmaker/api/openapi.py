@@ -96,6 +96,7 @@ def openapi_spec() -> dict:
     from matchmaker.api.arenas import participant_paths
     from matchmaker.api.collaborations import collaboration_paths
     from matchmaker.api.funding import funding_paths
+    from matchmaker.api.members import MEMBER_MODELS, member_paths
     from matchmaker.api.notifications import notification_paths
     from matchmaker.api.privacy import privacy_paths
 
@@ -104,6 +105,7 @@ def openapi_spec() -> dict:
     models += FUNDING_MODELS
     models += ARENA_MODELS
     models += EVENT_DAY_MODELS
+    models += MEMBER_MODELS
     _, schema = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     paths = {**_profile_paths("needs", "Need", "NeedInput"),
              **_profile_paths("capabilities", "Capability", "CapabilityInput")}
@@ -130,6 +132,7 @@ def openapi_spec() -> dict:
     paths.update(participant_paths())
     paths.update(organiser_paths())
     paths.update(event_day_paths())
+    paths.update(member_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "matchmaker API", "version": "1.0.0",

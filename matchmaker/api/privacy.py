@@ -15,9 +15,9 @@ def export_account():
     return export_response(privacy.export_user_data(get_session(), g.api_user))
 
 
-_SECTIONS = ("account", "organisation", "profiles_created", "funding_instruments_created", "notifications",
-             "notification_preferences", "emails", "api_tokens", "arena_registrations", "meeting_requests",
-             "collaboration_activity", "collaboration_terms_written", "follows", "match_views")
+_SECTIONS = ("account", "organisation", "join_requests", "profiles_created", "funding_instruments_created",
+             "notifications", "notification_preferences", "emails", "api_tokens", "arena_registrations",
+             "meeting_requests", "collaboration_activity", "collaboration_terms_written", "follows", "match_views")
 _EXPORT = {"type": "object", "description": "Everything stored about you; never password or token hashes",
            "properties": {"format": {"type": "integer"}, "exported_at": {"type": "string", "format": "date-time"},
                           **{name: {} for name in _SECTIONS}}}

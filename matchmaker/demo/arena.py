@@ -96,7 +96,7 @@ def _attendees(session: Session, password: str) -> list[User]:
         if user is None:
             slug = organisation.external_id.removeprefix("org-")
             user = User(email=f"contact@{slug}.demo.example.org", name=names.next(organisation.country),
-                        password_hash=password_hash, organisation=organisation)
+                        password_hash=password_hash, organisation=organisation, organisation_role="admin")
             session.add(user)
         users.append(user)
     session.flush()

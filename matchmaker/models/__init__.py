@@ -23,6 +23,7 @@ from matchmaker.models.collaborations import (
 from matchmaker.models.event_day import Arrival, MeetingRating
 from matchmaker.models.funding import Follow, FundingInstrument, FundingLink
 from matchmaker.models.matching import IndexChange, ProfileVector
+from matchmaker.models.members import JoinRequest, OrganisationInvitation
 from matchmaker.models.profiles import CapabilityProfile, NeedProfile, Profile, ProfileTag
 
 __all__ = [
@@ -50,9 +51,11 @@ __all__ = [
     "CollaborationEvent",
     "CollaborationTerms",
     "IndexChange",
+    "JoinRequest",
     "NeedCoOwner",
     "NeedProfile",
     "Organisation",
+    "OrganisationInvitation",
     "Profile",
     "ProfileTag",
     "ProfileVector",

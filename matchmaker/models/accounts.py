@@ -14,6 +14,8 @@ from matchmaker.models.types import new_external_id, one_of, utcnow
 from matchmaker.vocabulary import COMPANY_SIZES, COUNTRIES, ORGANISATION_KINDS
 
 HEALTH_KINDS = ("clinical_department", "health_trust", "regional_health_authority")
+# What a person may do in their own organisation: administrators manage its members.
+ORGANISATION_ROLES = ("admin", "member")
 
 
 class Organisation(Base):
@@ -82,6 +84,7 @@ class User(UserMixin, Base):
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    organisation_role: Mapped[str] = mapped_column(String(10), default="member", server_default="member")
     locale: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -116,6 +119,10 @@ class User(UserMixin, Base):
         return {"supplier": "supplier", "funding_agency": "funder", "arena_organiser": "organiser"}.get(
             kind, "member"
         )
+
+    @property
+    def is_organisation_admin(self) -> bool:
+        return self.organisation_id is not None and self.organisation_role == "admin"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

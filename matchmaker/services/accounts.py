@@ -51,8 +51,11 @@ def create_user(session: Session, email: str, name: str, password: str, organisa
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(_("An account with this e-mail address exists already."),
                        {"email": _("An account with this e-mail address exists already.")})
+    # The first member of an organisation administers it, so someone can always let colleagues in.
+    first = organisation is not None and not session.scalar(
+        select(User.id).where(User.organisation_id == organisation.id).limit(1))
     user = User(email=email, name=name, password_hash=generate_password_hash(password),
-                organisation=organisation, is_admin=is_admin)
+                organisation=organisation, is_admin=is_admin, organisation_role="admin" if first else "member")
     session.add(user)
     session.flush()
     return user

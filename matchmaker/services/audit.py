@@ -25,6 +25,16 @@ ACTIONS = {
     "user.created": _l("Account created (command line)"),
     "token.created": _l("API token created (command line)"),
     "account.deleted": _l("Account deleted"),
+    "member.promoted": _l("Member made an administrator"),
+    "member.demoted": _l("Administrator made a member"),
+    "member.removed": _l("Member removed"),
+    "member.left": _l("Member left"),
+    "invitation.created": _l("Invitation sent"),
+    "invitation.revoked": _l("Invitation withdrawn"),
+    "invitation.accepted": _l("Invitation accepted"),
+    "join.requested": _l("Asked to join"),
+    "join.approved": _l("Request to join approved"),
+    "join.declined": _l("Request to join declined"),
 }
 PER_PAGE = 50
 

@@ -75,6 +75,11 @@ MESSAGES = {
     "funding_deadline": lambda p: _("The application deadline for %(title)s is %(date)s.",
                                     title=p["title"], date=_day(p)),
     "organisation_waiting": lambda p: _("%(name)s registered %(organisation)s, which waits for your approval.", **p),
+    "join_requested": lambda p: _("%(name)s asks to join %(organisation)s.", **p),
+    "join_approved": lambda p: _("You are now a member of %(organisation)s.", **p),
+    "join_declined": lambda p: _("Your request to join %(organisation)s was declined.", **p),
+    "member_joined": lambda p: _("%(name)s accepted the invitation and joined %(organisation)s.", **p),
+    "member_removed": lambda p: _("You were removed from %(organisation)s.", **p),
 }
 LIST_LIMIT = 100
 
@@ -100,7 +105,15 @@ KIND_TOPICS = {
     "meeting_request_deadline": "deadlines",
     "funding_deadline": "deadlines",
     "organisation_waiting": "requests",
+    "join_requested": "requests",
+    "join_approved": "answers",
+    "join_declined": "answers",
+    "member_joined": "answers",
+    "member_removed": "answers",
 }
+# Membership kinds lead to the organisation's members, or to the organisation itself.
+ORGANISATION_TARGETS = {"join_requested": "members.index", "member_joined": "members.index",
+                        "join_approved": "organisations.detail", "join_declined": "organisations.detail"}
 # Where each arena kind leads; other arena kinds lead to the arena itself.
 ARENA_TARGETS = {
     "registration_received": "arena_organiser.registrations",
@@ -161,6 +174,8 @@ def link_target(kind: str, params: dict) -> tuple[str, dict] | None:
     """The endpoint and values of the page a notification is about, if any."""
     if kind == "organisation_waiting":
         return "admin.organisation_list", {"state": "pending"}
+    if kind in ORGANISATION_TARGETS and params.get("organisation_id") is not None:
+        return ORGANISATION_TARGETS[kind], {"organisation_id": params["organisation_id"]}
     if params.get("collaboration_id") is not None:
         return "collaborations.detail", {"collaboration_id": params["collaboration_id"]}
     if params.get("need_id") is not None:

@@ -165,6 +165,17 @@ def list_organisations(session: Session, viewer: User | None, kind: str | None =
     return list(session.scalars(query))
 
 
+def search_approved(session: Session, text: str, limit: int = 20) -> list[Organisation]:
+    """Approved organisations whose names hold every word, for someone looking for their own."""
+    words = nfc(text or "").lower().split()[:10]
+    if not words:
+        return []
+    query = select(Organisation).where(Organisation.approved_at.is_not(None))
+    for word in words:
+        query = query.where(func.lower(Organisation.name).contains(word, autoescape=True))
+    return list(session.scalars(query.order_by(Organisation.name, Organisation.id).limit(limit)))
+
+
 def pending_organisations(session: Session) -> list[Organisation]:
     """Waiting for a decision: neither approved nor declined, oldest first."""
     query = select(Organisation).where(ADMIN_STATES["pending"]).order_by(Organisation.created_at)

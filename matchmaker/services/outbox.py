@@ -27,9 +27,15 @@ SMTP_TIMEOUT_SECONDS = 30
 
 
 def queue(session: Session, user: User, kind: str, subject: str, body: str, reference: str = "") -> OutboxEmail:
+    return queue_to_address(session, user.email, kind, subject, body, reference, user_id=user.id)
+
+
+def queue_to_address(session: Session, address: str, kind: str, subject: str, body: str, reference: str = "",
+                     user_id: int | None = None) -> OutboxEmail:
+    """For someone who may have no account yet, such as a colleague invited to an organisation."""
     # Names in a subject come from users; a line break there would end the header early.
     subject = " ".join(subject.split())[:SUBJECT_LIMIT]
-    email = OutboxEmail(user_id=user.id, to_address=user.email, subject=subject, body=body, kind=kind,
+    email = OutboxEmail(user_id=user_id, to_address=address, subject=subject, body=body, kind=kind,
                         reference=reference, attempts=0, last_error="")
     session.add(email)
     return email

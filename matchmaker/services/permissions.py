@@ -65,6 +65,22 @@ def ensure_can_edit_organisation(user: User | None, organisation: Organisation) 
         raise PermissionDenied(_("Only members of %(name)s can change it.", name=organisation.name))
 
 
+def is_organisation_admin(user: User | None, organisation_id: int) -> bool:
+    return is_member(user, organisation_id) and user.organisation_role == "admin"
+
+
+def ensure_member_of(user: User | None, organisation: Organisation) -> None:
+    if not is_member(user, organisation.id):
+        raise PermissionDenied(_("Only members of %(name)s can see this.", name=organisation.name))
+
+
+def ensure_can_manage_members(user: User | None, organisation: Organisation) -> None:
+    """Only the organisation's own administrators; a site administrator approves organisations
+    but does not choose their members."""
+    if not is_organisation_admin(user, organisation.id):
+        raise PermissionDenied(_("Only administrators of %(name)s can manage its members.", name=organisation.name))
+
+
 def ensure_admin(user: User | None) -> None:
     if user is None or not user.is_admin:
         raise PermissionDenied(_("Only administrators can do this."))

@@ -24,6 +24,7 @@ from matchmaker.models import (
     CollaborationTerms,
     Follow,
     FundingInstrument,
+    JoinRequest,
     MatchView,
     Meeting,
     MeetingSeat,
@@ -37,7 +38,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
-from matchmaker.services import audit
+from matchmaker.services import audit, members
 from matchmaker.services.errors import Conflict, ValidationFailed
 from matchmaker.services.profiles import profile_fields
 
@@ -63,7 +64,8 @@ def export_user_data(session: Session, user: User) -> dict[str, Any]:
         "format": EXPORT_FORMAT,
         "exported_at": _when(utcnow()),
         "account": _account(user),
-        "organisation": _organisation(user.organisation),
+        "organisation": _organisation(user.organisation, user.organisation_role),
+        "join_requests": _join_requests(session, user),
         "profiles_created": _profiles(session, user),
         "funding_instruments_created": _instruments(session, user),
         "notifications": _notifications(session, user),
@@ -85,11 +87,17 @@ def _account(user: User) -> dict[str, Any]:
             "last_login_at": _when(user.last_login_at)}
 
 
-def _organisation(organisation: Organisation | None) -> dict[str, Any] | None:
+def _organisation(organisation: Organisation | None, role: str) -> dict[str, Any] | None:
     if organisation is None:
         return None
     return {"id": organisation.id, "name": organisation.name, "kind": organisation.kind,
-            "country": organisation.country, "approved_at": _when(organisation.approved_at)}
+            "country": organisation.country, "approved_at": _when(organisation.approved_at), "role": role}
+
+
+def _join_requests(session: Session, user: User) -> list[dict[str, Any]]:
+    query = select(JoinRequest).where(JoinRequest.user_id == user.id).order_by(JoinRequest.id)
+    return [{"organisation": r.organisation.name, "message": r.message, "status": r.status,
+             "created_at": _when(r.created_at), "decided_at": _when(r.decided_at)} for r in session.scalars(query)]
 
 
 def _profiles(session: Session, user: User) -> list[dict[str, Any]]:
@@ -189,6 +197,7 @@ def delete_account(session: Session, user: User, password: str) -> None:
         raise ValidationFailed(_("Please correct the marked fields."),
                                {"current_password": _("This is not your current password.")})
     _refuse_last_admin(session, user)
+    members.ensure_others_keep_an_admin(session, user)
     audit.record(session, user, "account.deleted", user, admin=user.is_admin,
                  organisation_id=user.organisation_id)
     user_id = user.id

@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
         input_guard,
         main,
         matching,
+        members,
         notification_settings,
         notifications,
         organisations,
@@ -36,7 +37,7 @@ def register_web(app: Flask) -> None:
     )
 
     for module in (main, auth, profiles, matching, account, admin, organisations, arenas, arena_organiser,
-                   arena_event_day, notifications, collaborations):
+                   arena_event_day, notifications, collaborations, members):
         app.register_blueprint(module.bp)
     app.register_blueprint(notification_settings.bp)
     app.register_blueprint(indicators.bp)

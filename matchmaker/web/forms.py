@@ -9,6 +9,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -81,6 +82,20 @@ class RegisterForm(FlaskForm):
         ),
     )
     country = SelectField(_l("Country"), choices=choices(v.COUNTRIES))
+    # Someone whose organisation is registered already joins it rather than registering it again.
+    membership = RadioField(_l("Your organisation"), default="new", choices=choices([
+        ("join", _l("Join my organisation: it is registered already")),
+        ("new", _l("Register a new organisation"))]))
+    join_organisation_id = RadioField(_l("Organisation to join"), coerce=lambda x: int(x) if str(x or "").isdecimal()
+                                      else None, validate_choice=False, validators=[Optional()])
+    join_message = TextAreaField(_l("A note for its administrators (optional)"),
+                                 validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+    def relax_organisation_fields(self) -> None:
+        """Joining an organisation: the fields of a new one are not asked for."""
+        for name in ("organisation_name", "organisation_kind"):
+            self._fields[name].validators = [Optional()]
+        self.country.validate_choice = False
 
 
 class ProfileForm(FlaskForm):
@@ -212,3 +227,13 @@ class MatchFilterForm(FacetFilterForm):
         choices=optional_choice(v.ORGANISATION_KINDS, _l("Any kind")),
         validate_choice=False,
     )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Your colleague's e-mail"), validators=[DataRequired(), Email(), Length(max=254)],
+                       description=_l("They get a link that works once, for seven days."))
+
+
+class JoinRequestForm(FlaskForm):
+    message = TextAreaField(_l("A note for its administrators (optional)"),
+                            validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker.database import get_session
-from matchmaker.services import organisations, permissions
+from matchmaker.services import join_requests, members, organisations, permissions
 from matchmaker.services.browse import ProfileFilters, browse_profiles
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.web.forms import OrganisationForm
@@ -37,9 +37,12 @@ def detail(organisation_id: int):
         filters.scope = "mine"
     needs = browse_profiles(db, current_user, "need", filters, per_page=100).items
     capabilities = browse_profiles(db, current_user, "capability", filters, per_page=100).items
+    is_member = current_user.organisation_id == organisation.id
     return render_template("organisations/detail.html", organisation=organisation,
-                           needs=needs, capabilities=capabilities,
-                           can_edit=current_user.organisation_id == organisation.id)
+                           needs=needs, capabilities=capabilities, can_edit=is_member,
+                           members=members.list_members(db, current_user, organisation) if is_member else [],
+                           waiting=join_requests.waiting_count(db, organisation.id)
+                           if permissions.is_organisation_admin(current_user, organisation.id) else 0)
 
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from matchmaker.matching.engine import MatchingEngine
 from matchmaker.models import CapabilityProfile, NeedProfile, Organisation, Profile, User
+from matchmaker.services import join_requests
 from matchmaker.services.browse import ProfileFilters, browse_profiles
 from matchmaker.services.dashboard.funder import FunderDesk, funder_desk
 from matchmaker.services.dashboard.organiser import ArenaDesk, organiser_desk
@@ -37,6 +38,7 @@ class Overview:
     participant: ParticipantDesk | None = None  # founders and clinicians
     arenas: list[ArenaDesk] = field(default_factory=list)  # organisers
     funder: FunderDesk | None = None
+    join_requests_waiting: int = 0  # for the administrators of the user's organisation
 
 
 def public_counts(session: Session) -> dict[str, int]:
@@ -59,6 +61,8 @@ def overview(session: Session, user: User, engine: MatchingEngine | None = None)
         newest = browse_profiles(session, user, result.wanted_kind, ProfileFilters(), per_page=5)
         result.newest_wanted = newest.items
         preload_parents(session, [p.organisation for p in newest.items])
+    if user.is_organisation_admin:
+        result.join_requests_waiting = join_requests.waiting_count(session, user.organisation_id)
     if role == "admin":
         result.pending_organisations = pending_organisations(session)
     if role in ("supplier", "health"):
