@@ -48,6 +48,7 @@ def _refuse_unstorable_text():
 
 from matchmaker.api import (  # noqa: E402,F401  (routes)
     arena_organiser,
+    arena_setup,
     arenas,
     collaborations,
     funding,
