@@ -242,6 +242,40 @@ def test_the_organiser_may_do_through_the_api_what_others_may_not(api, db, world
     assert changed(world)
 
 
+# Setting the arena up and marking attendance: (role, method, path under the arena, body, status);
+# "/new" stands for creating an arena, which has no arena in its path.
+API_SETUP_CASES = (
+    [(role, "PATCH", "", {"title": "Taken over"}, 403)
+     for role in ("participant", "bystander", "outsider", "waiting", "other_organiser")]
+    + [(role, "POST", "/new", {"title": "Ours"}, 403) for role in ("participant", "outsider", "waiting")]
+    + [(role, "POST", "/meetings/{meeting}/attendance", {"attendance": "no_show"}, 404)
+       for role in ("bystander", "outsider", "requester", "other_organiser")]
+    + [("anonymous", method, path, {"title": "Taken over"}, 401)
+       for method, path in (("PATCH", ""), ("POST", "/new"), ("POST", "/meetings/{meeting}/attendance"))]
+)
+
+
+@pytest.mark.parametrize(("role", "method", "path", "data", "status"), API_SETUP_CASES)
+def test_refused_api_setup_changes_nothing(app, api, db, world, role, method, path, data, status):
+    url = "/api/v1/arenas" if path == "/new" else "/api/v1" + world.url(path)
+    signed_in = None if world.users[role] is None else _api(api, world, role)
+    send, headers = (signed_in.client.open, signed_in.headers) if signed_in else (app.test_client().open, {})
+    arenas = db.scalars(select(Arena.id)).all()
+    before = _snapshot(db, world)
+    response = send(url, method=method, json=data, headers=headers)
+    assert response.status_code == status, response.get_data(as_text=True)[-600:]
+    assert response.json["error"]["message"]
+    assert _snapshot(db, world) == before and db.scalars(select(Arena.id)).all() == arenas
+
+
+@pytest.mark.parametrize("role", ["organiser", "admin"])
+def test_the_organisers_may_change_the_arena_through_the_api(api, db, world, role):
+    response = _api(api, world, role).patch("/api/v1" + world.url(""), json={"title": "Renamed by " + role})
+    assert response.status_code == 200, response.json
+    db.expire_all()
+    assert db.get(Arena, world.arena.id).title == "Renamed by " + role
+
+
 def test_api_notes_stay_with_the_people_in_the_meeting(api, world):
     bystander = _api(api, world, "bystander")
     for path in ("/requests", "/agenda", "/participants", "/agenda.ics"):

@@ -527,7 +527,7 @@ def placed_arena(make, db):
 def test_update_refuses_to_remove_a_used_slot_or_table(db, placed_arena, changes, field):
     arena, organiser, meeting = placed_arena
     slot_ids, table_ids = [s.id for s in arena.slots], [t.id for t in arena.tables]
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(Conflict) as refused:
         setup.update_arena(db, organiser, arena, _arena_data(**changes))
     assert field in refused.value.field_errors
     assert "1 scheduled meetings" in refused.value.field_errors[field]
@@ -555,7 +555,7 @@ def test_update_refuses_to_shrink_a_table_holding_three(make, db):
     trio = make.meeting(arena, *(make.participant(arena, kind=k) for k in (SUPPLIER, HEALTH, HEALTH)))
     schedule.move_meeting(db, organiser, arena, trio, arena.slots[0].id, arena.tables[0].id)
     db.commit()
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(Conflict) as refused:
         setup.update_arena(db, organiser, arena, _arena_data(sessions="2030-06-03 09:00-09:40"))
     assert "three_seat_tables" in refused.value.field_errors
 

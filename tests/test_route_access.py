@@ -435,6 +435,12 @@ API_CASES = [
      each(404)),
     ("now and next at an arena one has no place in", "GET", "/arenas/{arena}/now-and-next", None,
      each(403, supplier=200, clinical=200)),
+    ("change another organiser's arena", "PATCH", "/arenas/{arena}", {"title": "Taken over"}, ARENA_ORGANISER_ONLY),
+    ("mark another participant's meeting", "POST", "/arenas/{arena}/meetings/{meeting}/attendance",
+     {"attendance": "no_show"}, each(404, admin=200)),
+    # Administrators may; without an organisation of their own, they organise for nobody.
+    ("create an arena", "POST", "/arenas", {"title": "Ours now", "tables": ["A"], "sessions": [
+        {"day": "2030-09-01", "starts": "09:00", "ends": "10:00"}]}, each(403, organiser=201, admin=422)),
 ]
 
 CASES = [("page", *case) for case in PAGE_CASES] + [("api", *case) for case in API_CASES]
@@ -507,7 +513,7 @@ def test_hidden_objects_are_not_found_on_any_route(app, client, db, world, role)
 def is_organiser_route(app, rule) -> bool:
     """The organiser's pages, and the API's organiser operations."""
     module = app.view_functions[rule.endpoint].__module__
-    return rule.endpoint.startswith("arena_organiser.") or rule.endpoint == "arenas.edit" \
+    return rule.endpoint.startswith("arena_organiser.") or rule.endpoint in ("arenas.edit", "api.update_arena") \
         or rule.endpoint in event_day_pages.ORGANISER_ENDPOINTS or module == "matchmaker.api.arena_organiser"
 
 

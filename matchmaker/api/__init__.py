@@ -49,6 +49,7 @@ def _refuse_unstorable_text():
 from matchmaker.api import (  # noqa: E402,F401  (routes)
     arena_event_day,
     arena_organiser,
+    arena_setup,
     arenas,
     collaborations,
     funding,

@@ -9,6 +9,7 @@ from pydantic.json_schema import models_json_schema
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import schemas as out
 from matchmaker.api.arena_schemas import ARENA_MODELS
+from matchmaker.api.arena_setup_schemas import SETUP_MODELS
 from matchmaker.api.collaboration_schemas import COLLABORATION_MODELS
 from matchmaker.api.funding_schemas import FUNDING_MODELS
 from matchmaker.api.indicators import INDICATOR_MODELS, indicator_paths
@@ -93,6 +94,7 @@ def openapi_spec() -> dict:
     # Imported here: that module builds its paths with this module's helpers.
     from matchmaker.api.arena_event_day import EVENT_DAY_MODELS, event_day_paths
     from matchmaker.api.arena_organiser import organiser_paths
+    from matchmaker.api.arena_setup import setup_paths
     from matchmaker.api.arenas import participant_paths
     from matchmaker.api.collaborations import collaboration_paths
     from matchmaker.api.funding import funding_paths
@@ -103,7 +105,7 @@ def openapi_spec() -> dict:
     models = [*MODELS, *COLLABORATION_MODELS]
     models += INDICATOR_MODELS
     models += FUNDING_MODELS
-    models += ARENA_MODELS
+    models += ARENA_MODELS + SETUP_MODELS
     models += EVENT_DAY_MODELS
     models += MEMBER_MODELS
     _, schema = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
@@ -133,6 +135,8 @@ def openapi_spec() -> dict:
     paths.update(organiser_paths())
     paths.update(event_day_paths())
     paths.update(member_paths())
+    for path, operations in setup_paths().items():  # beside the participants' operations on the same paths
+        paths.setdefault(path, {}).update(operations)
     return {
         "openapi": "3.1.0",
         "info": {"title": "matchmaker API", "version": "1.0.0",

@@ -12,7 +12,7 @@ from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
 from matchmaker.services.arenas import access, agenda, event_day, registration, requests, setup
 from matchmaker.services.arenas.recommend import recommendations
-from matchmaker.services.errors import DomainError, ValidationFailed
+from matchmaker.services.errors import Conflict, DomainError, ValidationFailed
 from matchmaker.services.profiles import organisation_profiles
 from matchmaker.web.arena_forms import ArenaForm, AvailabilityForm, MeetingRequestForm, RegistrationForm
 from matchmaker.web.forms import choices
@@ -84,25 +84,15 @@ def create():
 def edit(arena_id: int):
     arena = _arena(arena_id)
     access.ensure_organiser(current_user, arena)
-    form = ArenaForm(obj=None if request.method == "POST" else arena)
-    if request.method == "GET":
-        _fill_arena_form(form, arena)
+    form = ArenaForm() if request.method == "POST" else ArenaForm(data=setup.arena_values(arena))
     return _save_arena(form, arena)
-
-
-def _fill_arena_form(form: ArenaForm, arena) -> None:
-    form.sessions.data, form.tables.data = setup.sessions_text(arena), setup.tables_text(arena)
-    form.three_seat_tables.data = sum(1 for table in arena.tables if table.capacity == 3)
-    form.allowed_pairs.data = ["-".join(sorted(pair)) for pair in arena.allowed_pairs]
-    for name in ("registration_deadline", "request_deadline"):
-        moment = setup.local_time(arena, getattr(arena, name))
-        getattr(form, name).data = moment.replace(tzinfo=None) if moment else None
 
 
 def _save_arena(form: ArenaForm, arena):
     db = get_session()
     saved, form_errors = submit_form(form, lambda data: setup.create_arena(db, current_user, data) if arena is None
-                                     else setup.update_arena(db, current_user, arena, data))
+                                     else setup.update_arena(db, current_user, arena, data),
+                                     shown=(ValidationFailed, Conflict))
     if saved is not None:
         flash(_("Arena saved."), "success")
         return redirect(url_for("arenas.detail", arena_id=saved.id))

@@ -25,14 +25,16 @@ def optional_id(value) -> int | None:
     return int(value) if str(value or "").isdecimal() else None
 
 
-def submit_form(form: FlaskForm, save: Callable[[dict], T]) -> tuple[T | None, list[str]]:
+def submit_form(form: FlaskForm, save: Callable[[dict], T],
+                shown: tuple[type[DomainError], ...] = (ValidationFailed,)) -> tuple[T | None, list[str]]:
     """Saves a submitted, valid form through a service. Returns what was saved, or None with the
-    errors no field can show (the service's field errors are attached to the fields)."""
+    errors no field can show (the service's field errors are attached to the fields). Errors of
+    the `shown` kinds come back on the form; others go to the error page."""
     if not form.validate_on_submit():
         return None, []
     try:
         return save(form_data(form)), []
-    except ValidationFailed as error:
+    except shown as error:
         return None, show_errors(form, error)
 
 

@@ -151,12 +151,17 @@ def participant_sheets(session: Session, user: User, arena: Arena) -> list[tuple
     return sorted(per_person.values(), key=lambda item: item[0].display_name.lower())
 
 
+def ensure_may_mark(user: User, arena: Arena, meeting: Meeting) -> None:
+    """Its parties and the organisers; to anyone else the meeting is not found, whatever they send."""
+    if not is_organiser(user, arena):
+        ensure_party(meeting, user)
+
+
 def record_attendance(session: Session, user: User, arena: Arena, meeting: Meeting, attendance: str,
                       outcome: str | None, note: str = "") -> Meeting:
     """After a meeting's start, a participant (or the organiser) records whether it took place
     and what came of it."""
-    if not is_organiser(user, arena):
-        ensure_party(meeting, user)
+    ensure_may_mark(user, arena, meeting)
     if meeting.slot is None or meeting.published_at is None:
         raise Conflict(_("Only meetings in the published schedule can be marked."))
     if utcnow() < meeting.slot.start:

@@ -1,4 +1,7 @@
-"""Creating and changing an arena: its days and sessions, the time slots they make, and tables."""
+"""Creating and changing an arena: its days and sessions, the time slots they make, and tables.
+
+The pages send sessions and tables as the text the form takes; the API sends them as lists. Both
+go through the same checks here, so the two refuse and allow the same arenas."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from matchmaker import i18n
 from matchmaker.models import Arena, ArenaSession, ArenaSlot, ArenaTable, Meeting, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.services.arenas.access import ensure_can_create_arena, ensure_organiser
-from matchmaker.services.errors import ValidationFailed
+from matchmaker.services.errors import Conflict, ValidationFailed
 from matchmaker.vocabulary import ARENA_STATUSES, PARTICIPANT_GROUPS
 
 SESSION_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}[:.]\d{2})\s*[-–]\s*(\d{1,2}[:.]\d{2})\s*$")
@@ -140,7 +143,25 @@ def _local_moment(value, zone: ZoneInfo) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def _sessions(text: str, errors: dict) -> list[SessionSpec]:
+def _sessions(value, errors: dict) -> list[SessionSpec]:
+    """Sessions as the form's lines, or already read (the API's)."""
+    sessions = list(value) if isinstance(value, list | tuple) else _session_lines(value, errors)
+    if "sessions" in errors:
+        return []
+    for number, spec in enumerate(sessions, start=1):
+        if spec.starts >= spec.ends:
+            errors["sessions"] = _("Session %(number)d ends before it starts.", number=number)
+            return []
+    if not sessions:
+        errors["sessions"] = _("Add at least one session, e.g. 2026-03-12 09:00-12:00.")
+    sessions.sort(key=lambda s: (s.day, s.starts))
+    for before, after in zip(sessions, sessions[1:], strict=False):
+        if before.day == after.day and after.starts < before.ends:
+            errors["sessions"] = _("Sessions on %(day)s overlap.", day=i18n.day(after.day))
+    return sessions
+
+
+def _session_lines(text: str, errors: dict) -> list[SessionSpec]:
     sessions = []
     for number, line in enumerate(filter(str.strip, text.splitlines()), start=1):
         match = SESSION_LINE.match(line)
@@ -154,23 +175,16 @@ def _sessions(text: str, errors: dict) -> list[SessionSpec]:
             errors["sessions"] = _("Line %(number)d: write a session as 2026-03-12 09:00-12:00.", number=number)
             return []
         sessions.append(SessionSpec(day, starts, ends))
-    if not sessions and "sessions" not in errors:
-        errors["sessions"] = _("Add at least one session, e.g. 2026-03-12 09:00-12:00.")
-    sessions.sort(key=lambda s: (s.day, s.starts))
-    for before, after in zip(sessions, sessions[1:], strict=False):
-        if before.day == after.day and after.starts < before.ends:
-            errors["sessions"] = _("Sessions on %(day)s overlap.", day=i18n.day(after.day))
     return sessions
 
 
 TABLE_NAME_LIMIT = 100  # the width of the column
 
 
-def _tables(text: str, three_seat, errors: dict) -> list[tuple[str, int]]:
-    text = text.strip()
-    # isdecimal, not isdigit: "²" is a digit that int() cannot read
-    names = [f"{_('Table')} {n}" for n in range(1, int(text) + 1)] if text.isdecimal() and int(text) <= MAX_TABLES \
-        else [line.strip() for line in text.splitlines() if line.strip()]
+def _tables(value, three_seat, errors: dict) -> list[tuple[str, int]]:
+    """Tables as the form's number or lines of names, or as a list of names (the API's)."""
+    names = [str(name).strip() for name in value if str(name).strip()] if isinstance(value, list | tuple) \
+        else _table_lines(value)
     if any(len(name) > TABLE_NAME_LIMIT for name in names):
         errors["tables"] = _("A table name has at most %(count)d characters.", count=TABLE_NAME_LIMIT)
     elif not names or len(names) > MAX_TABLES:
@@ -184,6 +198,14 @@ def _tables(text: str, three_seat, errors: dict) -> list[tuple[str, int]]:
     if not 0 <= larger <= len(names):
         errors["three_seat_tables"] = _("A whole number from %(low)d to %(high)d.", low=0, high=len(names))
     return [(name, 3 if position < larger else 2) for position, name in enumerate(names)]
+
+
+def _table_lines(text: str) -> list[str]:
+    text = text.strip()
+    # isdecimal, not isdigit: "²" is a digit that int() cannot read
+    if text.isdecimal() and int(text) <= MAX_TABLES:
+        return [f"{_('Table')} {n}" for n in range(1, int(text) + 1)]
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def slot_times(arena: Arena, sessions: list[SessionSpec]) -> list[tuple[datetime, datetime]]:
@@ -233,11 +255,12 @@ def _sync_tables(session: Session, arena: Arena, tables: list[tuple[str, int]]) 
 
 
 def _refuse_if_used(session: Session, ids: list[int], column, field: str) -> None:
+    """A conflict with the schedule, not bad input: the same change works once the meetings moved."""
     if not ids:
         return
     count = len(session.scalars(select(Meeting.id).where(column.in_(ids))).all())
     if count:
-        raise ValidationFailed(_("Meetings are placed there"), {field: _(
+        raise Conflict(_("Meetings are placed there"), {field: _(
             "%(count)d scheduled meetings use slots or tables this change removes; move or remove them first.",
             count=count)})
 
@@ -245,9 +268,23 @@ def _refuse_if_used(session: Session, ids: list[int], column, field: str) -> Non
 def _refuse_if_too_small(session: Session, table: ArenaTable, capacity: int) -> None:
     for meeting in session.scalars(select(Meeting).where(Meeting.table_id == table.id)):
         if len(meeting.seats) > capacity:
-            raise ValidationFailed(_("Table too small"), {"three_seat_tables": _(
+            raise Conflict(_("Table too small"), {"three_seat_tables": _(
                 "%(table)s holds a three-person meeting; move it before making the table smaller.",
                 table=table.display_name)})
+
+
+def arena_values(arena: Arena) -> dict:
+    """The arena as the form and create_arena take it, deadlines in its local time: the page's
+    form starts from it, and a partial change through the API is merged into it."""
+    values = {name: getattr(arena, name) for name in ("title", "venue", "description", "timezone",
+                                                      "meeting_minutes", "max_meetings", "status")}
+    values |= {"sessions": sessions_text(arena), "tables": tables_text(arena),
+               "three_seat_tables": sum(1 for table in arena.tables if table.capacity == 3),
+               "allowed_pairs": ["-".join(sorted(pair)) for pair in arena.allowed_pairs]}
+    for name in ("registration_deadline", "request_deadline"):
+        moment = local_time(arena, getattr(arena, name))
+        values[name] = moment.replace(tzinfo=None) if moment else None
+    return values
 
 
 def local_time(arena: Arena, moment: datetime | None) -> datetime | None:
