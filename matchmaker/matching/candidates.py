@@ -45,17 +45,31 @@ def load_candidates(session: Session, ids: list[int], with_terms: bool,
                o.kind, o.parent_id, v.dim, v.passages, v.passage_vectors, *text]
     query = (select(*columns).select_from(PROFILES.join(ORGANISATIONS, p.organisation_id == o.id)
                                           .join(VECTORS, v.profile_id == p.id)).where(p.id.in_(ids)))
-    tags = _tags(session, ids)
+    rows = session.execute(query).all()
+    tags, passage_vectors = _tags(session, ids), _centred_passages(rows, center)
     found = {}
-    for row in session.execute(query):
+    for row, vectors in zip(rows, passage_vectors, strict=True):
         areas, settings = tags.get((row[0], "clinical_area"), []), tags.get((row[0], "care_setting"), [])
-        passage_vectors = center(as_matrix(row[11], row[9]), row[2])
-        side = Side(kind=row[1], vector=EMPTY, passages=list(row[10]), passage_vectors=passage_vectors,
+        side = Side(kind=row[1], vector=EMPTY, passages=list(row[10]), passage_vectors=vectors,
                     terms=term_counts(profile_text(row[12], row[13]), row[2]) if with_terms else {},
                     clinical_areas=areas, care_settings=settings, trl=row[3], trl_min=row[4], trl_max=row[5],
                     language=row[2])
         found[row[0]] = Candidate(row[0], side, row[6], trust_id(row[6], row[7], row[8]))
     return found
+
+
+def _centred_passages(rows, center: Callable[[np.ndarray, str], np.ndarray]) -> list[np.ndarray]:
+    """Each row's passage vectors, centred: one call per language rather than one per candidate,
+    which took a sixth of a free-text match's time."""
+    matrices = [as_matrix(row[11], row[9]) for row in rows]
+    out: list[np.ndarray] = [EMPTY] * len(rows)
+    for language in {row[2] for row in rows}:
+        at = [i for i, row in enumerate(rows) if row[2] == language]
+        centred = center(np.vstack([matrices[i] for i in at]), language)
+        bounds = np.cumsum([0] + [len(matrices[i]) for i in at])
+        for i, start, end in zip(at, bounds[:-1], bounds[1:], strict=True):
+            out[i] = centred[start:end]
+    return out
 
 
 def _tags(session: Session, ids: list[int]) -> dict[tuple[int, str], list[str]]:
