@@ -193,8 +193,8 @@ def _fill(database, encoder_spec, vectors, insert, Organisation, Profile, Profil
             conn.execute(insert(ProfileVector), [{
                 "profile_id": i + 1, "model": name, "text_hash": _hash(i, name), "dim": vectors.shape[1],
                 "vector": vectors[i].tobytes(), "passages": ["Bench profile.", "It has two passages."],
-                "passage_vectors": np.vstack([vectors[i], vectors[(i * 7) % len(vectors)]]).tobytes(),
-                "terms": {}} for i in rows])
+                "passage_vectors": np.vstack([vectors[i], vectors[(i * 7) % len(vectors)]]).tobytes()}
+                for i in rows])
 
 
 def _hash(i: int, model: str) -> str:

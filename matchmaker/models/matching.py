@@ -24,7 +24,6 @@ class ProfileVector(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     passages: Mapped[list] = mapped_column(JSON, default=list)
     passage_vectors: Mapped[bytes] = mapped_column(LargeBinary)
-    terms: Mapped[dict] = mapped_column(JSON, default=dict)
     # Detected from the embedded text rather than taken from the profile's tag: the language
     # mean taken off the vector must be the one the text is written in.
     language: Mapped[str | None] = mapped_column(String(5), nullable=True)

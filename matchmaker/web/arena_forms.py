@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from matchmaker import vocabulary as v
@@ -53,18 +53,6 @@ class MeetingRequestForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)],
                          description=_l("What you would like to talk about. Only the people in the meeting see it."))
     third_id = SelectField(_l("Third person (optional)"), validate_choice=False)
-
-
-class ResponseForm(FlaskForm):
-    note = TextAreaField(_l("Reply (optional)"), validators=[Length(max=1000)])
-
-
-class AttendanceForm(FlaskForm):
-    attendance = RadioField(_l("Did the meeting take place?"), validators=[DataRequired()],
-                            choices=choices(v.ATTENDANCE))
-    outcome = SelectField(_l("Outcome"), validators=[Optional()],
-                          choices=choices([("", _l("— not given —")), *v.MEETING_OUTCOMES.items()]))
-    outcome_note = StringField(_l("Short note"), validators=[Length(max=500)])
 
 
 class MoveForm(FlaskForm):
