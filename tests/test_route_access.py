@@ -36,6 +36,7 @@ from matchmaker.models import (
 )
 from matchmaker.models.types import utcnow
 from matchmaker.web import arena_event_day as event_day_pages
+from matchmaker.web.sign_in import public
 
 # --- the world: other organisations' objects, and one user per role ----------------------------
 
@@ -183,6 +184,12 @@ def is_public(rule) -> bool:
     return rule.endpoint in PUBLIC_ENDPOINTS | PASSWORD_RESET_ENDPOINTS
 
 
+def test_the_pages_open_to_everyone_are_the_ones_marked_public(app):
+    """Sign-in is denied by default: a page is open only when its view says so."""
+    marked = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "is_public", False)}
+    assert marked | {"static", "api.openapi_document"} == PUBLIC_ENDPOINTS | PASSWORD_RESET_ENDPOINTS
+
+
 def is_api(rule) -> bool:
     return rule.rule.startswith("/api/")
 
@@ -254,8 +261,11 @@ def test_the_walk_fails_on_a_route_it_cannot_fill(app, world):
         "/widgets/<int:widget_id>: no value for <widget_id>"]
 
 
-def test_the_walk_fails_on_a_new_route_without_sign_in(app, client, world):
-    app.add_url_rule("/leaky/<int:profile_id>", "leaky", lambda profile_id: "secret", methods=["GET", "POST"])
+def test_a_new_page_is_closed_and_the_walk_fails_on_one_marked_public(app, client, world):
+    app.add_url_rule("/closed/<int:profile_id>", "closed", lambda profile_id: "secret", methods=["GET", "POST"])
+    app.add_url_rule("/leaky/<int:profile_id>", "leaky", public(lambda profile_id: "secret"), methods=["GET", "POST"])
+    closed, _ = walk(app, world.ids, lambda rule, method: rule.endpoint == "closed")
+    assert len(closed) == 2 and anonymous_problems(client, closed) == []
     requests, _ = walk(app, world.ids, lambda rule, method: rule.endpoint == "leaky")
     assert [problem.split(":")[0] for problem in anonymous_problems(client, requests)] == [
         f"GET /leaky/{world.ids['need']} (leaky)", f"POST /leaky/{world.ids['need']} (leaky)"]

@@ -34,6 +34,7 @@ def register_web(app: Flask) -> None:
         notifications,
         organisations,
         profiles,
+        sign_in,
     )
 
     for module in (main, auth, profiles, matching, account, admin, organisations, arenas, arena_organiser,
@@ -50,6 +51,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(privacy.bp)
     app.register_blueprint(audit_log.bp)
     app.before_request(input_guard.refuse_unstorable_input)
+    app.before_request(sign_in.require_sign_in)
     app.register_error_handler(DomainError, _domain_error_page)
     app.register_error_handler(CSRFError, _csrf_error_page)
     app.register_error_handler(HTTPException, _http_error_page)

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 
 from matchmaker.database import get_session
 from matchmaker.i18n import DEFAULT_TIMEZONE
@@ -19,12 +19,6 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 # Nordic zones first: they are what nearly every user picks.
 COMMON_TIMEZONES = ["Europe/Oslo", "Europe/Stockholm", "Europe/Copenhagen", "Europe/Helsinki", "UTC"]
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """The account pages belong to the signed-in user."""
 
 
 def _forms():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -27,7 +27,6 @@ class DeclineForm(FlaskForm):
 
 
 @bp.before_request
-@login_required
 def _require_admin():
     permissions.ensure_admin(current_user)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from matchmaker.database import get_session
 from matchmaker.i18n import arena_range
@@ -17,12 +17,6 @@ from matchmaker.web.arenas import arena_context
 
 bp = Blueprint("arena_organiser", __name__, url_prefix="/arenas/<int:arena_id>")
 bp.context_processor(arena_context)
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Organiser pages are for signed-in users; each view checks the organiser role."""
 
 
 def _organised_arena(arena_id: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from matchmaker.database import get_session, serialised
 from matchmaker.matching.runtime import get_engine
@@ -19,12 +19,6 @@ from matchmaker.web.forms import choices
 from matchmaker.web.helpers import form_status, optional_id, submit_form
 
 bp = Blueprint("arenas", __name__, url_prefix="/arenas")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Arenas are for signed-in users only."""
 
 
 @bp.context_processor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from matchmaker.database import get_session
 from matchmaker.services import accounts, invitations, join_requests, organisations
@@ -14,11 +14,13 @@ from matchmaker.web import members as members_web
 from matchmaker.web import rate_limits
 from matchmaker.web.forms import LoginForm, RegisterForm, choices
 from matchmaker.web.helpers import safe_next_url, show_errors
+from matchmaker.web.sign_in import public
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -39,7 +41,6 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
 def logout():
     logout_user()
     flash(_("You are signed out."), "info")
@@ -47,6 +48,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@public
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -131,6 +133,7 @@ def _organisation_data(form: RegisterForm) -> dict:
 
 
 @bp.post("/language")
+@public
 def set_language():
     locale = request.form.get("locale", "")
     if locale in INTERFACE_LOCALES:

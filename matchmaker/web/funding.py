@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
@@ -19,12 +19,6 @@ from matchmaker.web.funding_forms import InstrumentFilterForm, InstrumentForm
 from matchmaker.web.helpers import form_status, optional_id, safe_next_url, submit_form
 
 bp = Blueprint("funding", __name__, url_prefix="/funding")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Funding pages are for signed-in users only."""
 
 
 @bp.get("")

@@ -4,7 +4,7 @@ and the trust overview of needs that other trusts have too."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
@@ -14,12 +14,6 @@ from matchmaker.web.helpers import optional_id
 
 bp = Blueprint("indicators", __name__)
 bp.add_app_template_global(indicator_access.can_see_indicators, "can_see_indicators")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Indicators are for signed-in staff of trusts and agencies, and administrators."""
 
 
 def _scope():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from matchmaker.database import get_session
 from matchmaker.matching import ranking
@@ -18,12 +18,6 @@ from matchmaker.web.profiles import KIND_BY_SECTION, SECTION, filters_from, page
 
 bp = Blueprint("matching", __name__)
 RESULTS = 10
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Matches are for signed-in users."""
 
 
 @bp.get(f"/{SECTION}/<int:profile_id>/matches")

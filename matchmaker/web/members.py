@@ -6,24 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from matchmaker.auth import login_manager
 from matchmaker.database import get_session
 from matchmaker.services import invitations, join_requests, members, organisations, permissions
 from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
 from matchmaker.web.forms import InviteForm, JoinRequestForm
 from matchmaker.web.helpers import show_errors
+from matchmaker.web.sign_in import public
 
 bp = Blueprint("members", __name__)
 # The token of an opened invitation link waits here while its reader registers or signs in, so
 # that the token leaves the address bar (and any Referer) at once.
 INVITATION_KEY = "invitation_token"
-
-
-@bp.before_request
-def _require_login():
-    if request.endpoint != "members.open_invitation" and not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
 
 
 def _organisation(organisation_id: int):
@@ -132,6 +125,7 @@ def decide(organisation_id: int, request_id: int):
 
 
 @bp.get("/invitations/<token>")
+@public
 def open_invitation(token: str):
     """Anyone may open the link: a new person registers with it, someone with an account signs in."""
     try:

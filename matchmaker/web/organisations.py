@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from matchmaker.database import get_session
 from matchmaker.services import join_requests, members, organisations, permissions
@@ -14,12 +14,6 @@ from matchmaker.web.forms import OrganisationForm
 from matchmaker.web.helpers import form_data, show_errors
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Organisation pages are for signed-in users."""
 
 
 @bp.get("")

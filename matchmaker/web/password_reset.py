@@ -11,12 +11,14 @@ from matchmaker.services import password_reset
 from matchmaker.services.errors import NotFound, ValidationFailed
 from matchmaker.web.forms import ForgotPasswordForm, ResetPasswordForm
 from matchmaker.web.helpers import show_errors
+from matchmaker.web.sign_in import public
 
 bp = Blueprint("password_reset", __name__)
 SESSION_KEY = "password_reset_token"
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@public
 def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -28,6 +30,7 @@ def forgot():
 
 
 @bp.get("/reset-password/<token>")
+@public
 def open_link(token: str):
     """Moves the token from the address into the session, so that the form's page, its
     history entry and any Referer it sends carry no token."""
@@ -40,6 +43,7 @@ def open_link(token: str):
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
+@public
 def choose():
     db, token = get_session(), session.get(SESSION_KEY, "")
     try:

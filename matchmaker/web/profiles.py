@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from matchmaker.database import get_session
 from matchmaker.services import organisations, permissions
@@ -28,12 +28,6 @@ SECTION = "<any(needs, capabilities):section>"
 
 def _kind(section: str) -> str:
     return KIND_BY_SECTION[section]
-
-
-@bp.before_request
-@login_required
-def _require_login():
-    """Every profile page is for signed-in users only."""
 
 
 @bp.get(f"/{SECTION}")
