@@ -13,6 +13,7 @@ from matchmaker.api.arena_setup_schemas import SETUP_MODELS
 from matchmaker.api.collaboration_schemas import COLLABORATION_MODELS
 from matchmaker.api.funding_schemas import FUNDING_MODELS
 from matchmaker.api.indicators import INDICATOR_MODELS, indicator_paths
+from matchmaker.services.browse import MAX_PER_PAGE
 from matchmaker.services.schemas import CapabilityInput, NeedInput
 
 REF = "#/components/schemas/{model}"
@@ -39,7 +40,7 @@ LIST_PARAMETERS = [
     ("language", "string", "Language code of the profile (nb, nn, sv, da, en)"),
     ("organisation", "integer", "Organisation id"),
     ("mine", "boolean", "Only your organisation's profiles, drafts included"),
-    ("page", "integer", "Page number, from 1"), ("per_page", "integer", "Items per page, 1-100"),
+    ("page", "integer", "Page number, from 1"), ("per_page", "integer", f"Items per page, 1-{MAX_PER_PAGE}"),
 ]
 
 

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from matchmaker import MAX_ID
 from matchmaker.models.arenas import as_utc
+from matchmaker.services.browse import MAX_PER_PAGE, PER_PAGE
 from matchmaker.services.schemas import CapabilityInput, NeedInput
 from matchmaker.services.storable import nfc
 
@@ -112,7 +113,7 @@ class ListQuery(FacetQuery):
     organisation: Id | None = None
     mine: bool = False
     page: Annotated[int, Field(ge=1)] = 1
-    per_page: Annotated[int, Field(ge=1, le=100)] = 20
+    per_page: Annotated[int, Field(ge=1, le=MAX_PER_PAGE)] = PER_PAGE
 
 
 OUTPUT_BY_KIND = {"need": Need, "capability": Capability}

@@ -14,6 +14,7 @@ from matchmaker.matching.ranking import Side
 from matchmaker.matching.store import as_matrix
 from matchmaker.matching.text import profile_text, term_counts
 from matchmaker.models import Organisation, Profile, ProfileTag, ProfileVector
+from matchmaker.models.accounts import trust_id
 
 PROFILES, ORGANISATIONS, VECTORS = Profile.__table__, Organisation.__table__, ProfileVector.__table__
 EMPTY = np.zeros(0, dtype=np.float32)
@@ -25,11 +26,6 @@ class Candidate:
     side: Side
     organisation_id: int
     trust_id: int
-
-
-def trust_id(organisation_id: int, kind: str, parent_id: int | None) -> int:
-    """The trust an organisation belongs to (itself when it is one, or has no parent)."""
-    return parent_id if kind == "clinical_department" and parent_id else organisation_id
 
 
 def load_candidates(session: Session, ids: list[int], with_terms: bool,

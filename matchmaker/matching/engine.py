@@ -28,7 +28,7 @@ from embeddings.index import VectorIndex
 from matchmaker.matching import ranking
 from matchmaker.matching.calibration import thresholds_for
 from matchmaker.matching.language_means import reference_means
-from matchmaker.models import IndexChange, Organisation, Profile, ProfileVector
+from matchmaker.models import IndexChange, Profile, ProfileVector
 
 log = logging.getLogger(__name__)
 KINDS = ("need", "capability")
@@ -38,10 +38,6 @@ LOOKBACK = 200
 # Below this many profiles of a kind, "what matches most of them" says nothing: no passage is
 # held back as generic.
 MIN_TYPICAL = 20
-
-
-def public_clause():
-    return (Profile.status == "published") & Organisation.approved_at.is_not(None)
 
 
 def vector_language():
@@ -122,7 +118,7 @@ class MatchingEngine:
 
     def _apply(self, session: Session, profile_ids: set[int]) -> None:
         rows = session.execute(
-            select(Profile.id, Profile.kind, public_clause(), ProfileVector.model, ProfileVector.vector,
+            select(Profile.id, Profile.kind, Profile.public_clause(), ProfileVector.model, ProfileVector.vector,
                    vector_language())
             .join(Profile.organisation).outerjoin(ProfileVector, ProfileVector.profile_id == Profile.id)
             .where(Profile.id.in_(profile_ids))).all()
@@ -166,7 +162,7 @@ class MatchingEngine:
         """Ids, raw vectors and languages of the public profiles, per kind."""
         query = (select(Profile.id, Profile.kind, ProfileVector.vector, vector_language())
                  .join(Profile.organisation).join(ProfileVector, ProfileVector.profile_id == Profile.id)
-                 .where(public_clause(), ProfileVector.model == self.encoder.name))
+                 .where(Profile.public_clause(), ProfileVector.model == self.encoder.name))
         stored = {}
         for kind in KINDS:
             rows = session.execute(query.where(Profile.kind == kind)).all()

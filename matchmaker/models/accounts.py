@@ -13,7 +13,16 @@ from matchmaker.database import Base
 from matchmaker.models.types import new_external_id, one_of, utcnow
 from matchmaker.vocabulary import COMPANY_SIZES, COUNTRIES, ORGANISATION_KINDS
 
-HEALTH_KINDS = ("clinical_department", "health_trust", "regional_health_authority")
+# Clinical departments and health trusts: they publish needs, join other trusts' needs and see
+# their trust's indicators.
+CARE_PROVIDER_KINDS = ("clinical_department", "health_trust")
+HEALTH_KINDS = (*CARE_PROVIDER_KINDS, "regional_health_authority")
+
+
+def trust_id(organisation_id: int, kind: str, parent_id: int | None) -> int:
+    """The trust an organisation belongs to: a department's parent, else itself (a trust, or a
+    department registered without one). Also for rows read without building objects."""
+    return parent_id if kind == "clinical_department" and parent_id else organisation_id
 # What a person may do in their own organisation: administrators manage its members.
 ORGANISATION_ROLES = ("admin", "member")
 
@@ -56,6 +65,10 @@ class Organisation(Base):
     members: Mapped[list[User]] = relationship(
         back_populates="organisation", foreign_keys="User.organisation_id"
     )
+
+    @property
+    def trust_id(self) -> int:
+        return trust_id(self.id, self.kind, self.parent_id)
 
     @property
     def is_approved(self) -> bool:

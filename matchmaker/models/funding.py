@@ -22,11 +22,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.database import Base
 from matchmaker.models.accounts import Organisation, User
-from matchmaker.models.types import new_external_id, one_of, utcnow
+from matchmaker.models.types import Publishable, new_external_id, one_of, utcnow
 from matchmaker.vocabulary import PROFILE_LANGUAGES, PROFILE_STATUSES
 
 
-class FundingInstrument(Base):
+class FundingInstrument(Publishable, Base):
     """A call or programme: who may apply, how much, by when, what it funds and its conditions.
 
     Its vectors live on the row (instruments are few); ``text_hash`` covers text and encoder so
@@ -80,10 +80,6 @@ class FundingInstrument(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
-
-    @property
-    def is_public(self) -> bool:
-        return self.status == "published" and self.organisation.is_approved
 
     @property
     def is_rolling(self) -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matchmaker.database import Base
 from matchmaker.models.accounts import Organisation, User
-from matchmaker.models.types import new_external_id, one_of, utcnow
+from matchmaker.models.types import Publishable, new_external_id, one_of, utcnow
 from matchmaker.vocabulary import PROFILE_LANGUAGES, PROFILE_STATUSES
 
 PROFILE_KINDS = ("need", "capability")
@@ -43,7 +43,7 @@ class ProfileTag(Base):
     code: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
 
 
-class Profile(Base):
+class Profile(Publishable, Base):
     __tablename__ = "profiles"
     __table_args__ = (
         UniqueConstraint("kind", "external_id"),
@@ -106,10 +106,6 @@ class Profile(Base):
     @property
     def test_types(self) -> list[str]:
         return self.codes("test_type")
-
-    @property
-    def is_public(self) -> bool:
-        return self.status == "published" and self.organisation.is_approved
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id} {self.title!r} {self.status}>"

@@ -15,6 +15,10 @@ from matchmaker.services.storable import nfc
 
 T = TypeVar("T")
 
+# A list page's size, and the most one page may hold (pages and the API).
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+
 
 @dataclass
 class ProfileFilters:
@@ -55,7 +59,7 @@ class Page(Generic[T]):
 
 def browse_profiles(
     session: Session, viewer: User | None, kind: str, filters: ProfileFilters,
-    page: int = 1, per_page: int = 20,
+    page: int = 1, per_page: int = PER_PAGE,
 ) -> Page[Profile]:
     model = MODEL_BY_KIND[kind]
     query = _apply_filters(select(model).join(model.organisation), model, viewer, filters)
@@ -96,7 +100,7 @@ def _scope_clause(model, viewer: User | None, scope: str):
     if scope == "mine":
         owner = viewer.organisation_id if viewer and viewer.organisation_id else -1
         return model.organisation_id == owner
-    return and_(model.status == "published", Organisation.approved_at.is_not(None))
+    return model.public_clause()
 
 
 def _tagged(facet: str, codes: list[str]) -> Select:

@@ -10,13 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.matching.candidates import trust_id
 from matchmaker.models import Organisation, User
+from matchmaker.models.accounts import CARE_PROVIDER_KINDS
 from matchmaker.services.errors import NotFound, PermissionDenied, ValidationFailed
 from matchmaker.services.indicators import Period, Scope, agency_scope, platform_scope, trust_scope
 
-TRUST_KINDS = ("clinical_department", "health_trust")
-SCOPE_ORGANISATION_KINDS = (*TRUST_KINDS, "funding_agency")
+SCOPE_ORGANISATION_KINDS = (*CARE_PROVIDER_KINDS, "funding_agency")
 
 
 def can_see_indicators(user: User | None) -> bool:
@@ -28,14 +27,14 @@ def can_see_indicators(user: User | None) -> bool:
                              and organisation.kind in SCOPE_ORGANISATION_KINDS)
 
 
-def trust_of(session: Session, organisation: Organisation) -> Organisation:
-    return session.get(Organisation, trust_id(organisation.id, organisation.kind, organisation.parent_id))
+def trust_organisation(session: Session, organisation: Organisation) -> Organisation:
+    return session.get(Organisation, organisation.trust_id)
 
 
 def scope_of(session: Session, organisation: Organisation) -> Scope:
     """The scope an organisation's staff see: a department sees its whole trust."""
-    if organisation.kind in TRUST_KINDS:
-        return trust_scope(session, trust_of(session, organisation))
+    if organisation.kind in CARE_PROVIDER_KINDS:
+        return trust_scope(session, trust_organisation(session, organisation))
     if organisation.kind == "funding_agency":
         return agency_scope(organisation)
     raise NotFound(_("Indicators exist for health trusts and funding agencies only."))

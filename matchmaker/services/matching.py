@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.matching import ranking
-from matchmaker.matching.candidates import Candidate, load_candidates, trust_id
+from matchmaker.matching.candidates import Candidate, load_candidates
 from matchmaker.matching.engine import MatchingEngine
 from matchmaker.matching.store import as_matrix, embed_profiles
 from matchmaker.matching.text import profile_text, split_passages, term_counts
@@ -80,7 +80,7 @@ def similar_needs(session: Session, engine: MatchingEngine, viewer: User | None,
     """Needs like this one at other trusts, so they can join forces instead of repeating work."""
     permissions.ensure_can_view_profile(viewer, need)
     organisation = need.organisation
-    own_trust = trust_id(organisation.id, organisation.kind, organisation.parent_id)
+    own_trust = organisation.trust_id
     asking = profile_side(session, engine, need)
     return _rank(session, engine, viewer, asking, "need", filters, (limit, offset),
                  lambda c: c.id != need.id and c.trust_id != own_trust)

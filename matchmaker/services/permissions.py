@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from matchmaker.models import Organisation, Profile, User
+from matchmaker.models.accounts import CARE_PROVIDER_KINDS
 from matchmaker.services.errors import NotFound, PermissionDenied
 
 # Which organisation kinds publish which profile kind.
 PUBLISHER_KINDS = {
-    "need": ("clinical_department", "health_trust"),
+    "need": CARE_PROVIDER_KINDS,
     "capability": ("supplier",),
 }
 

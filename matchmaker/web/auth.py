@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from matchmaker.database import get_session
+from matchmaker.models.accounts import CARE_PROVIDER_KINDS
 from matchmaker.services import accounts, invitations, join_requests, organisations
 from matchmaker.services.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from matchmaker.vocabulary import INTERFACE_LOCALES
@@ -55,7 +56,7 @@ def register():
     db = get_session()
     form = RegisterForm()
     form.parent_id.choices = choices([("", _("— none —"))] + [
-        (str(o.id), o.name) for kind in ("clinical_department", "health_trust")
+        (str(o.id), o.name) for kind in CARE_PROVIDER_KINDS
         for o in organisations.parent_choices(db, kind)
     ])
     invitation = _open_invitation(db)

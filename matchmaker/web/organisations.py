@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from matchmaker.database import get_session
 from matchmaker.services import join_requests, members, organisations, permissions
-from matchmaker.services.browse import ProfileFilters, browse_profiles
+from matchmaker.services.browse import MAX_PER_PAGE, ProfileFilters, browse_profiles
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.web.forms import OrganisationForm
 from matchmaker.web.helpers import form_data, show_errors
@@ -29,8 +29,8 @@ def detail(organisation_id: int):
     filters = ProfileFilters(organisation_id=organisation.id)
     if current_user.organisation_id == organisation.id:
         filters.scope = "mine"
-    needs = browse_profiles(db, current_user, "need", filters, per_page=100).items
-    capabilities = browse_profiles(db, current_user, "capability", filters, per_page=100).items
+    needs = browse_profiles(db, current_user, "need", filters, per_page=MAX_PER_PAGE).items
+    capabilities = browse_profiles(db, current_user, "capability", filters, per_page=MAX_PER_PAGE).items
     is_member = current_user.organisation_id == organisation.id
     return render_template("organisations/detail.html", organisation=organisation,
                            needs=needs, capabilities=capabilities, can_edit=is_member,

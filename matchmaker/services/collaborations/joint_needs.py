@@ -7,17 +7,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.matching.candidates import trust_id
-from matchmaker.models import NeedCoOwner, Organisation, Profile, User
+from matchmaker.models import NeedCoOwner, Profile, User
+from matchmaker.models.accounts import CARE_PROVIDER_KINDS
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from matchmaker.services.funding import followers
 
-JOINING_KINDS = ("clinical_department", "health_trust")
 FIELD_LIMIT = 300
-
-
-def trust_of(organisation: Organisation) -> int:
-    return trust_id(organisation.id, organisation.kind, organisation.parent_id)
 
 
 def co_owners(session: Session, need: Profile) -> list[NeedCoOwner]:
@@ -27,14 +22,14 @@ def co_owners(session: Session, need: Profile) -> list[NeedCoOwner]:
 def trusts_and_sites(session: Session, need: Profile) -> tuple[int, int]:
     """How many trusts and sites a need spans, its owner included."""
     owners = co_owners(session, need)
-    trusts = {trust_of(need.organisation)} | {trust_of(owner.organisation) for owner in owners}
+    trusts = {need.organisation.trust_id} | {owner.organisation.trust_id for owner in owners}
     return len(trusts), 1 + len(owners)
 
 
 def can_join(user: User | None, need: Profile) -> bool:
     organisation = user.organisation if user else None
-    return (organisation is not None and organisation.kind in JOINING_KINDS and need.kind == "need"
-            and need.is_public and trust_of(organisation) != trust_of(need.organisation))
+    return (organisation is not None and organisation.kind in CARE_PROVIDER_KINDS and need.kind == "need"
+            and need.is_public and organisation.trust_id != need.organisation.trust_id)
 
 
 def join(session: Session, user: User, need: Profile, site: str, patient_volume: str) -> NeedCoOwner:

@@ -8,6 +8,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import Collaboration, CollaborationEvent, CollaborationTerms, Meeting, Profile, User
+from matchmaker.models.accounts import CARE_PROVIDER_KINDS
 from matchmaker.models.types import utcnow
 from matchmaker.services import notifications
 from matchmaker.services.collaborations import terms as terms_rules
@@ -29,7 +30,6 @@ MOVES = {
 }
 EDITABLE_STAGES = ("proposed", "accepted")
 COMMENT_LIMIT = 2000
-NEED_OWNER_KINDS = ("clinical_department", "health_trust")
 
 
 def is_party(user: User | None, collaboration: Collaboration) -> bool:
@@ -88,7 +88,8 @@ def _parties(user: User, need: Profile, capability: Profile | None) -> tuple[int
         if capability is not None and capability.organisation_id != organisation.id:
             raise PermissionDenied(_("Propose with one of your own capability profiles."))
         return organisation.id, need.organisation_id
-    if organisation is not None and organisation.id == need.organisation_id and organisation.kind in NEED_OWNER_KINDS:
+    owns_need = organisation is not None and organisation.id == need.organisation_id
+    if owns_need and organisation.kind in CARE_PROVIDER_KINDS:
         if capability is None:
             raise ValidationFailed(_("Choose the supplier's capability profile to invite."))
         return capability.organisation_id, organisation.id

@@ -43,8 +43,7 @@ class Overview:
 
 def public_counts(session: Session) -> dict[str, int]:
     def count(model) -> int:
-        query = select(func.count(model.id)).join(model.organisation).where(
-            model.status == "published", Organisation.approved_at.is_not(None))
+        query = select(func.count(model.id)).join(model.organisation).where(model.public_clause())
         return session.scalar(query) or 0
 
     return {"needs": count(NeedProfile), "capabilities": count(CapabilityProfile)}

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from matchmaker.models import FundingInstrument, Organisation, User
+from matchmaker.models import FundingInstrument, User
 from matchmaker.models.types import utcnow
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from matchmaker.services.funding.embedding import embed_instrument
@@ -134,7 +134,7 @@ def published(session: Session, filters: InstrumentFilters | None = None) -> lis
     """Published instruments of approved agencies, soonest deadline first, rolling ones last."""
     filters = filters or InstrumentFilters()
     query = (select(FundingInstrument).join(FundingInstrument.organisation)
-             .where(FundingInstrument.status == "published", Organisation.approved_at.is_not(None)))
+             .where(FundingInstrument.public_clause()))
     if filters.open_only:
         query = query.where(open_clause())
     found = session.scalars(query.order_by(FundingInstrument.deadline.is_(None), FundingInstrument.deadline,
