@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api.collaboration_schemas import Request
-from matchmaker.api.collaborations import _operation, _read_body
+from matchmaker.api.collaborations import _operation
 from matchmaker.api.openapi import _id_parameter
+from matchmaker.api.params import parse_body
 from matchmaker.api.schemas import Timestamp
 from matchmaker.database import get_session
 from matchmaker.models import ArenaParticipant, Meeting, MeetingRating
@@ -125,7 +126,7 @@ def rate_meeting(arena_id: int, meeting_id: int):
     db = get_session()
     meeting = access.get_meeting(db, access.get_arena(db, g.api_user, arena_id), meeting_id)
     access.ensure_party(meeting, g.api_user)  # a stranger's meeting is not found, whatever the body
-    wanted = _read_body(RatingRequest)
+    wanted = parse_body(RatingRequest)
     rating = event_day.rate_meeting(db, g.api_user, meeting, wanted.score, wanted.follow_up)
     return _rating_answer(meeting, rating)
 

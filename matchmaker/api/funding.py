@@ -6,36 +6,25 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import g, url_for
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import funding_schemas as schemas
 from matchmaker.api.openapi import _id_parameter, _json, _responses
-from matchmaker.api.params import bad_body, json_body, query_args
+from matchmaker.api.params import bad_body, json_body, parse_body, parse_query
 from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.collaborations import operations as collab
-from matchmaker.services.errors import DomainError, ValidationFailed
 from matchmaker.services.funding import follows, instruments, links, suggestions
-from matchmaker.services.schemas import field_errors
 
 Body = TypeVar("Body", bound=BaseModel)
 ITEM = "/instruments/<int:instrument_id>"
 
 
-def _parse(model: type[Body], data: dict | None) -> Body:
-    if data is None:
-        raise DomainError("The request body must be a JSON object (Content-Type: application/json).")
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed("Invalid request.", field_errors(error)) from None
-
-
 @bp.get("/instruments")
 def list_instruments():
-    query = _parse(schemas.InstrumentQuery, query_args())
+    query = parse_query(schemas.InstrumentQuery)
     db = get_session()
     if query.mine:
         found = instruments.of_agency(db, g.api_user.organisation_id or -1)
@@ -101,7 +90,7 @@ def collaboration_instruments(collaboration_id: int):
 def seek_instrument(collaboration_id: int):
     db = get_session()
     collaboration = collab.get_visible(db, g.api_user, collaboration_id)  # hidden: 404 before the body is read
-    wanted = _parse(schemas.FundingLinkRequest, json_body())
+    wanted = parse_body(schemas.FundingLinkRequest)
     instrument = instruments.get_visible(db, g.api_user, wanted.instrument_id)
     link = links.seek(db, g.api_user, collaboration, instrument)
     body = {"id": link.id, "collaboration_id": collaboration.id, "instrument": schemas.instrument_json(instrument),
@@ -117,7 +106,7 @@ def list_follows():
 
 @bp.post("/follows")
 def follow():
-    wanted = _parse(schemas.FollowRequest, json_body())
+    wanted = parse_body(schemas.FollowRequest)
     followed = follows.follow(get_session(), g.api_user, wanted.need_id, wanted.collaboration_id,
                               wanted.instrument_id)
     return schemas.FollowOut.model_validate(followed).model_dump(mode="json"), 201

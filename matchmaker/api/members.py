@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Annotated, TypeVar
 
 from flask import g
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from matchmaker.api import api_blueprint as bp
-from matchmaker.api.params import json_body
+from matchmaker.api.params import parse_body
 from matchmaker.api.schemas import Organisation as OrganisationOut
 from matchmaker.api.schemas import Timestamp
 from matchmaker.database import get_session
 from matchmaker.services import invitations, join_requests, members, organisations
-from matchmaker.services.errors import DomainError, ValidationFailed
-from matchmaker.services.schemas import field_errors
 
 Body = TypeVar("Body", bound=BaseModel)
 ORG = "/organisations/<int:organisation_id>"
@@ -88,16 +86,6 @@ MEMBER_MODELS = [Member, MemberList, Invitation, InvitationList, InvitationInput
                  JoinRequestList, JoinRequestInput]
 
 
-def _parse(model: type[Body]) -> Body:
-    data = json_body()
-    if data is None:
-        raise DomainError("The request body must be a JSON object (Content-Type: application/json).")
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed("Invalid request.", field_errors(error)) from None
-
-
 def _organisation(organisation_id: int):
     return organisations.get_organisation(get_session(), g.api_user, organisation_id)
 
@@ -144,7 +132,7 @@ def list_invitations(organisation_id: int):
 @bp.post(f"{ORG}/invitations")
 def create_invitation(organisation_id: int):
     organisation = _organisation(organisation_id)
-    body = _parse(InvitationInput)
+    body = parse_body(InvitationInput)
     invitation = invitations.invite(get_session(), g.api_user, organisation, body.email)
     return Invitation.model_validate(invitation).model_dump(mode="json"), 201
 
@@ -157,7 +145,7 @@ def revoke_invitation(organisation_id: int, invitation_id: int):
 
 @bp.post("/invitations/accept")
 def accept_invitation():
-    organisation = invitations.accept(get_session(), g.api_user, _parse(InvitationAcceptance).token)
+    organisation = invitations.accept(get_session(), g.api_user, parse_body(InvitationAcceptance).token)
     return OrganisationOut.model_validate(organisation).model_dump(mode="json")
 
 
@@ -170,7 +158,7 @@ def list_join_requests(organisation_id: int):
 @bp.post(f"{ORG}/join-requests")
 def create_join_request(organisation_id: int):
     organisation = _organisation(organisation_id)
-    body = _parse(JoinRequestInput)
+    body = parse_body(JoinRequestInput)
     return _request_json(join_requests.ask(get_session(), g.api_user, organisation, body.message)), 201
 
 

@@ -51,7 +51,16 @@ def parse_body(model: type[Body]) -> Body:
     body = json_body()
     if body is None:
         abort(bad_body())
+    return _validated(model, body)
+
+
+def parse_query(model: type[Body]) -> Body:
+    """The query string read as the model: 422 with the fields' errors when it does not fit."""
+    return _validated(model, query_args())
+
+
+def _validated(model: type[Body], data: dict) -> Body:
     try:
-        return model.model_validate(body)
+        return model.model_validate(data)
     except ValidationError as error:
         raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None
