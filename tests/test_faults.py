@@ -22,6 +22,7 @@ from matchmaker.database import get_database, get_session, make_engine
 from matchmaker.matching.engine import MatchingEngine
 from matchmaker.matching.runtime import get_encoder, get_engine
 from matchmaker.models import IndexChange, Organisation, Profile, ProfileVector
+from matchmaker.web.sign_in import public
 from matchmaker.web.unavailable import is_unavailable
 
 UNAVAILABLE = "The service is briefly unavailable, please try again in a minute."
@@ -154,6 +155,7 @@ def own_app(database_url):
                       "MATCHING_ENCODER": "hashing", "MATCHING_SNAPSHOT_DIR": None})
 
     @app.get("/drop-my-connection")
+    @public  # open to anyone, so an anonymous request reaches the broken connection
     def drop_my_connection():
         get_session().execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
         return "still here"
