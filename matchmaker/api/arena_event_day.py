@@ -103,21 +103,20 @@ def _check_in_answer(participant: ArenaParticipant) -> dict:
 
 @bp.post(f"{ARENA}/check-ins/<int:participant_id>")
 def check_in_participant(arena_id: int, participant_id: int):
-    db = get_session()
-    arena = access.get_arena(db, g.api_user, arena_id)
-    access.ensure_organiser(g.api_user, arena)  # before the registration is looked up: others learn nothing
-    participant = check_in.arena_participant(db, arena, participant_id)
-    check_in.check_in(db, g.api_user, arena, participant)
-    return _check_in_answer(participant)
+    return _change_arrival(check_in.check_in, arena_id, participant_id)
 
 
 @bp.delete(f"{ARENA}/check-ins/<int:participant_id>")
 def undo_check_in(arena_id: int, participant_id: int):
+    return _change_arrival(check_in.undo_check_in, arena_id, participant_id)
+
+
+def _change_arrival(change, arena_id: int, participant_id: int):
     db = get_session()
     arena = access.get_arena(db, g.api_user, arena_id)
-    access.ensure_organiser(g.api_user, arena)
+    access.ensure_organiser(g.api_user, arena)  # before the registration is looked up: others learn nothing
     participant = check_in.arena_participant(db, arena, participant_id)
-    check_in.undo_check_in(db, g.api_user, arena, participant)
+    change(db, g.api_user, arena, participant)
     return _check_in_answer(participant)
 
 
