@@ -51,7 +51,7 @@ def db_upgrade(revision: str) -> None:
 @click.option("--admin", is_flag=True, help="Give the account administrator rights.")
 def create_user(email: str, name: str, password: str, admin: bool) -> None:
     """Create an account (an administrator with --admin)."""
-    with get_database().session_scope() as session:
+    with get_database().session_scope(immediate=True) as session:
         try:
             user = accounts.create_user(session, email, name, password, is_admin=admin)
             audit.record(session, None, "user.created", user, email=user.email, admin=admin)
@@ -65,7 +65,7 @@ def create_user(email: str, name: str, password: str, admin: bool) -> None:
 @click.option("--name", default="command line", help="What the token is for.")
 def create_token(email: str, name: str) -> None:
     """Create a personal API token and print it (it is shown only once)."""
-    with get_database().session_scope() as session:
+    with get_database().session_scope(immediate=True) as session:
         try:
             user = accounts.find_user(session, email)
             token, plain = accounts.create_api_token(session, user, name)

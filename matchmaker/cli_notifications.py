@@ -59,6 +59,6 @@ def mail_status() -> None:
 @notifications_cli.command("deadlines")
 def deadline_reminders() -> None:
     """Remind people of meeting-request and funding deadlines (each reminder once; safe to run hourly)."""
-    with get_database().session_scope() as session:
+    with get_database().session_scope(immediate=True) as session:
         sent = reminders.send_deadline_reminders(session)
     click.echo(f"Sent {sent} deadline reminders.")

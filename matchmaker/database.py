@@ -93,7 +93,7 @@ class Database:
 
     def new_session(self, immediate: bool = False) -> Session:
         """``immediate``: on SQLite, the transaction takes the write lock before its first read
-        (see ``serialised``). PostgreSQL locks rows instead, and a test's outer transaction is
+        (see ``WRITING_METHODS``). PostgreSQL locks rows instead, and a test's outer transaction is
         already begun."""
         session = self.session_factory()
         if immediate and self._begins_itself:
@@ -102,7 +102,10 @@ class Database:
 
     @contextmanager
     def session_scope(self, immediate: bool = False) -> Iterator[Session]:
-        """A session for work outside a request (CLI): commit on success, roll back on error."""
+        """A session for work outside a request (CLI): commit on success, roll back on error.
+        A short read-then-write that runs beside the web server passes ``immediate``, so that a
+        request committing in between does not fail it; a long one must not, or it would hold
+        every request's writes back for its whole length."""
         session = self.new_session(immediate)
         try:
             yield session
@@ -118,21 +121,25 @@ def get_database(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["matchmaker.database"]
 
 
-def serialised(view: Callable) -> Callable:
-    """Marks a view that reads and then writes what concurrent requests write too (asking for and
-    accepting arena meetings). On SQLite its transaction begins with BEGIN IMMEDIATE, so the
-    second of two such requests waits for the first and then reads what it wrote; the services
-    lock rows for PostgreSQL."""
-    view.serialised_writes = True
-    return view
+# Requests that change something. On SQLite their transaction takes the write lock up front: a
+# plain BEGIN that reads (who is signed in) and then writes fails at once, whatever the busy
+# timeout, when another connection committed in between; waiting a few milliseconds is better.
+# It also makes the second of two requests about the same rows (both asking each other for a
+# meeting) wait for the first and read what it wrote; the services lock rows for PostgreSQL.
+WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def get_session() -> Session:
     """The current request's session, created on first use."""
     if "db_session" not in g:
-        view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
-        g.db_session = get_database().new_session(immediate=getattr(view, "serialised_writes", False))
+        g.db_session = get_database().new_session(immediate=_request_writes())
     return g.db_session
+
+
+def _request_writes() -> bool:
+    if not has_request_context():
+        return False
+    return request.method in WRITING_METHODS
 
 
 def after_commit(write: Callable[[Session], None], what: str) -> None:

@@ -1,7 +1,8 @@
 """Arena requests racing each other for real: separate requests in threads, each with its own
 database connection and committed transactions, started together by a barrier. Two people
 asking each other at the same instant end with one mutual meeting; acceptances at the same
-instant never pass a participant's meeting cap."""
+instant never pass a participant's meeting cap. A request that reads and then writes is not
+failed by another connection's commit in between."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from matchmaker import create_app
 from matchmaker.database import get_database
-from matchmaker.models import Meeting
+from matchmaker.models import Meeting, User
+from matchmaker.services import accounts
 from matchmaker.services.arenas import requests
 from tests import factories
 from tests.databases import BACKENDS, migrated_database
@@ -118,3 +120,33 @@ def test_one_person_accepting_twice_at_once_passes_no_cap(race_app, make, monkey
                                    for m in asked])
     assert sorted(statuses) == [302, 409]
     assert sorted(m.status for m in meetings(make, arena)) == ["accepted", "pending"]
+
+
+def test_a_sign_in_is_not_failed_by_a_commit_between_its_read_and_its_write(race_app, make, monkeypatch):
+    """Signing in reads the account, then writes when it signed in. Another connection that
+    commits in between (the match views written in the background) once failed the sign-in on
+    SQLite with "database is locked"; now that other write waits for the sign-in instead."""
+    user, other = make.user(kind="supplier"), make.user(kind="supplier")
+    real_authenticate = accounts.authenticate
+    elsewhere = threading.Thread(target=rename, args=(race_app, other.id))
+
+    def authenticate_then_let_another_commit(*args):
+        found = real_authenticate(*args)
+        elsewhere.start()
+        time.sleep(WINDOW_SECONDS)
+        return found
+
+    monkeypatch.setattr(accounts, "authenticate", authenticate_then_let_another_commit)
+    client = race_app.test_client()
+    answer = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    elsewhere.join(30)
+    assert answer.status_code == 302
+    make.db.expire_all()
+    assert make.db.get(User, user.id).last_login_at is not None
+    assert make.db.get(User, other.id).name == "Renamed elsewhere"
+
+
+def rename(app, user_id: int) -> None:
+    """A short write outside a request, as the background ones are: it takes the lock up front."""
+    with get_database(app).session_scope(immediate=True) as session:
+        session.get(User, user_id).name = "Renamed elsewhere"

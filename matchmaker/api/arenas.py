@@ -11,7 +11,7 @@ from matchmaker.api import api_blueprint as bp
 from matchmaker.api import arena_schemas as schemas
 from matchmaker.api.openapi import _id_parameter, _json, _responses
 from matchmaker.api.params import parse_body
-from matchmaker.database import get_session, serialised
+from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
 from matchmaker.models import Arena, ArenaParticipant
 from matchmaker.services.arenas import access, agenda, registration, requests
@@ -102,7 +102,6 @@ def list_meeting_requests(arena_id: int):
 
 
 @bp.post(f"{ARENA}/requests")
-@serialised
 def request_meeting(arena_id: int):
     db, arena = _arena(arena_id)
     wanted = parse_body(schemas.MeetingRequestInput)
@@ -114,7 +113,6 @@ def request_meeting(arena_id: int):
 
 
 @bp.post(f"{MEETING}/answer")
-@serialised
 def answer_meeting_request(arena_id: int, meeting_id: int):
     db, arena = _arena(arena_id)
     meeting = access.get_meeting(db, arena, meeting_id)

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from matchmaker.database import get_session, serialised
+from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
 from matchmaker.services.arenas import access, agenda, event_day, registration, requests, setup
@@ -158,7 +158,6 @@ def new_request(arena_id: int, participant_id: int):
 
 
 @bp.post("/<int:arena_id>/requests")
-@serialised
 def send_request(arena_id: int):
     db, arena = get_session(), _arena(arena_id)
     form = MeetingRequestForm()
@@ -187,7 +186,6 @@ def my_requests(arena_id: int):
 
 
 @bp.post("/<int:arena_id>/meetings/<int:meeting_id>/respond")
-@serialised
 def respond(arena_id: int, meeting_id: int):
     db, arena = get_session(), _arena(arena_id)
     meeting = access.get_meeting(db, arena, meeting_id)

@@ -63,7 +63,7 @@ def lock_participants(session: Session, participants: list[ArenaParticipant]) ->
     same people (both asking each other, two acceptances against one cap) the second waits and
     then checks what the first committed. Taken in id order, so that two never wait on each
     other. SQLite has no row locks: there the request's transaction holds the database's write
-    lock from its start (``matchmaker.database.serialised``)."""
+    lock from its start (``matchmaker.database.WRITING_METHODS``)."""
     ids = sorted({participant.id for participant in participants})
     session.execute(select(ArenaParticipant.id).where(ArenaParticipant.id.in_(ids))
                     .order_by(ArenaParticipant.id).with_for_update())
