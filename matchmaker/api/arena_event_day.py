@@ -11,8 +11,7 @@ from pydantic import BaseModel, Field
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api.collaboration_schemas import Request
-from matchmaker.api.collaborations import _operation
-from matchmaker.api.openapi import _id_parameter
+from matchmaker.api.documented import documented
 from matchmaker.api.params import parse_body
 from matchmaker.api.schemas import Timestamp
 from matchmaker.database import get_session
@@ -70,9 +69,6 @@ class Rating(BaseModel):
                                                 "you asked to follow up and the meeting joins a need and a product.")
 
 
-EVENT_DAY_MODELS = [NowAndNext, CheckIn, RatingRequest, Rating]
-
-
 def _day_meeting(meeting: Meeting | None, me: ArenaParticipant) -> dict | None:
     if meeting is None:
         return None
@@ -83,6 +79,7 @@ def _day_meeting(meeting: Meeting | None, me: ArenaParticipant) -> dict | None:
 
 
 @bp.get(f"{ARENA}/now-and-next")
+@documented("get_now_and_next", NowAndNext, errors=("403", "404"))
 def get_now_and_next(arena_id: int):
     db = get_session()
     arena = access.get_arena(db, g.api_user, arena_id)
@@ -102,11 +99,13 @@ def _check_in_answer(participant: ArenaParticipant) -> dict:
 
 
 @bp.post(f"{ARENA}/check-ins/<int:participant_id>")
+@documented("check_in_participant", CheckIn, errors=("403", "404"))
 def check_in_participant(arena_id: int, participant_id: int):
     return _change_arrival(check_in.check_in, arena_id, participant_id)
 
 
 @bp.delete(f"{ARENA}/check-ins/<int:participant_id>")
+@documented("undo_check_in", CheckIn, errors=("403", "404"))
 def undo_check_in(arena_id: int, participant_id: int):
     return _change_arrival(check_in.undo_check_in, arena_id, participant_id)
 
@@ -121,6 +120,7 @@ def _change_arrival(change, arena_id: int, participant_id: int):
 
 
 @bp.put(f"{ARENA}/meetings/<int:meeting_id>/rating")
+@documented("rate_meeting", Rating, errors=("400", "404", "409", "422"), body=RatingRequest)
 def rate_meeting(arena_id: int, meeting_id: int):
     db = get_session()
     meeting = access.get_meeting(db, access.get_arena(db, g.api_user, arena_id), meeting_id)
@@ -136,20 +136,3 @@ def _rating_answer(meeting: Meeting, rating: MeetingRating) -> dict:
         if proposal else None
     return Rating.model_validate({"meeting_id": meeting.id, "score": rating.score, "follow_up": rating.follow_up,
                                   "rated_at": rating.rated_at, "propose_url": url}).model_dump(mode="json")
-
-
-def event_day_paths() -> dict:
-    """The OpenAPI paths of this module's routes."""
-    arena, participant = _id_parameter("arena_id"), _id_parameter("participant_id")
-    meeting = _id_parameter("meeting_id")
-    return {
-        "/arenas/{arena_id}/now-and-next": {
-            "get": _operation("get_now_and_next", "200", "NowAndNext", ("403", "404"), parameters=[arena])},
-        "/arenas/{arena_id}/check-ins/{participant_id}": {
-            "post": _operation("check_in_participant", "200", "CheckIn", ("403", "404"),
-                               parameters=[arena, participant]),
-            "delete": _operation("undo_check_in", "200", "CheckIn", ("403", "404"), parameters=[arena, participant])},
-        "/arenas/{arena_id}/meetings/{meeting_id}/rating": {
-            "put": _operation("rate_meeting", "200", "Rating", ("400", "404", "409", "422"), "RatingRequest",
-                              [arena, meeting])},
-    }

@@ -9,7 +9,7 @@ from flask import Response, current_app, g
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import arena_schemas as schemas
-from matchmaker.api.arenas import ARENA, file_operation, operation
+from matchmaker.api.arenas import ARENA, arena_file, on_arena
 from matchmaker.api.params import parse_body
 from matchmaker.database import get_session
 from matchmaker.services.arenas import access, agenda, registration, schedule, stats
@@ -30,12 +30,14 @@ def _organised_meeting(arena_id: int, meeting_id: int):
 
 
 @bp.get(f"{ARENA}/registrations")
+@on_arena("list_arena_registrations", schemas.RegistrationList, ("403",))
 def list_arena_registrations(arena_id: int):
     db, arena = _organised_arena(arena_id)
     return schemas.registration_list(registration.registrations(db, g.api_user, arena))
 
 
 @bp.post(f"{ARENA}/registrations/<int:participant_id>/decision")
+@on_arena("decide_arena_registration", schemas.Registration, ("403",), schemas.DecisionInput)
 def decide_arena_registration(arena_id: int, participant_id: int):
     db, arena = _organised_arena(arena_id)
     participant = registration.get_registration(db, arena, participant_id)
@@ -44,12 +46,14 @@ def decide_arena_registration(arena_id: int, participant_id: int):
 
 
 @bp.get(f"{ARENA}/schedule")
+@on_arena("get_schedule_grid", schemas.ScheduleGrid, ("403",))
 def get_schedule_grid(arena_id: int):
     db, arena = _organised_arena(arena_id)
     return schemas.schedule_grid(agenda.grid(db, g.api_user, arena))
 
 
 @bp.post(f"{ARENA}/schedule/run")
+@on_arena("run_scheduler", schemas.SchedulerRun, ("403", "409"))
 def run_scheduler(arena_id: int):
     db, arena = _organised_arena(arena_id)
     seconds = current_app.config["ARENA_SCHEDULER_SECONDS"]
@@ -57,12 +61,14 @@ def run_scheduler(arena_id: int):
 
 
 @bp.post(f"{ARENA}/schedule/publish")
+@on_arena("publish_schedule", schemas.PublishResult, ("403",))
 def publish_schedule(arena_id: int):
     db, arena = _organised_arena(arena_id)
     return schemas.PublishResult(published=schedule.publish(db, g.api_user, arena)).model_dump()
 
 
 @bp.post(f"{MEETING}/move")
+@on_arena("move_meeting", schemas.PlacedMeeting, ("403", "409"), schemas.MoveInput)
 def move_meeting(arena_id: int, meeting_id: int):
     db, arena, meeting = _organised_meeting(arena_id, meeting_id)
     wanted = parse_body(schemas.MoveInput)
@@ -71,24 +77,28 @@ def move_meeting(arena_id: int, meeting_id: int):
 
 
 @bp.post(f"{MEETING}/lock")
+@on_arena("lock_meeting", schemas.PlacedMeeting, ("403", "409"))
 def lock_meeting(arena_id: int, meeting_id: int):
     db, arena, meeting = _organised_meeting(arena_id, meeting_id)
     return schemas.placed_meeting(schedule.set_locked(db, g.api_user, arena, meeting, True))
 
 
 @bp.post(f"{MEETING}/unlock")
+@on_arena("unlock_meeting", schemas.PlacedMeeting, ("403", "409"))
 def unlock_meeting(arena_id: int, meeting_id: int):
     db, arena, meeting = _organised_meeting(arena_id, meeting_id)
     return schemas.placed_meeting(schedule.set_locked(db, g.api_user, arena, meeting, False))
 
 
 @bp.post(f"{MEETING}/remove")
+@on_arena("remove_meeting", schemas.PlacedMeeting, ("403", "409"))
 def remove_meeting(arena_id: int, meeting_id: int):
     db, arena, meeting = _organised_meeting(arena_id, meeting_id)
     return schemas.placed_meeting(schedule.remove_meeting(db, g.api_user, arena, meeting))
 
 
 @bp.get(f"{ARENA}/schedule.csv")
+@arena_file("export_schedule", "text/csv", "The placed meetings, one row each")
 def export_schedule(arena_id: int):
     db, arena = _organised_arena(arena_id)
     body = agenda.grid_csv(arena, agenda.grid(db, g.api_user, arena))
@@ -97,30 +107,7 @@ def export_schedule(arena_id: int):
 
 
 @bp.get(f"{ARENA}/stats")
+@on_arena("get_arena_figures", schemas.ArenaFigures, ("403",))
 def get_arena_figures(arena_id: int):
     db, arena = _organised_arena(arena_id)
     return schemas.arena_figures(stats.arena_stats(db, g.api_user, arena))
-
-
-def organiser_paths() -> dict:
-    """The OpenAPI paths of this module's routes; all of them refuse others with 403."""
-    item = "/arenas/{arena_id}"
-    meeting = f"{item}/meetings/{{meeting_id}}"
-    decision = operation("decide_arena_registration", "Registration", ("403",), "DecisionInput")
-    decision["parameters"].append({"name": "participant_id", "in": "path", "required": True,
-                                   "schema": {"type": "integer"}})
-    changes = {action: {"post": operation(f"{action}_meeting", "PlacedMeeting", ("403", "409"), meeting=True)}
-               for action in ("lock", "unlock", "remove")}
-    return {
-        f"{item}/registrations": {"get": operation("list_arena_registrations", "RegistrationList", ("403",))},
-        f"{item}/registrations/{{participant_id}}/decision": {"post": decision},
-        f"{item}/schedule": {"get": operation("get_schedule_grid", "ScheduleGrid", ("403",))},
-        f"{item}/schedule/run": {"post": operation("run_scheduler", "SchedulerRun", ("403", "409"))},
-        f"{item}/schedule/publish": {"post": operation("publish_schedule", "PublishResult", ("403",))},
-        f"{meeting}/move": {"post": operation("move_meeting", "PlacedMeeting", ("403", "409"), "MoveInput",
-                                              meeting=True)},
-        **{f"{meeting}/{action}": described for action, described in changes.items()},
-        f"{item}/schedule.csv": {"get": file_operation("export_schedule", "text/csv",
-                                                       "The placed meetings, one row each")},
-        f"{item}/stats": {"get": operation("get_arena_figures", "ArenaFigures", ("403",))},
-    }

@@ -227,11 +227,6 @@ class ArenaFigures(BaseModel):
     without_meeting: int
 
 
-ARENA_MODELS = [ArenaList, ArenaDetail, Registration, RegistrationList, Availability, ParticipantList,
-                RecommendationList, MyMeeting, MyMeetingList, Agenda, PlacedMeeting, ScheduleGrid, SchedulerRun,
-                PublishResult, ArenaFigures, RegisterRequest, RegistrationUpdate, AvailabilityInput,
-                MeetingRequestInput, AnswerInput, DecisionInput, MoveInput]
-
 
 def _dump(model: type[BaseModel], fields: dict) -> dict:
     return model.model_validate(fields).model_dump(mode="json")

@@ -9,14 +9,16 @@ from flask import g, url_for
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import arena_setup_schemas as schemas
 from matchmaker.api.arena_organiser import MEETING
-from matchmaker.api.arenas import ARENA, _arena_detail, operation
-from matchmaker.api.openapi import _json, _responses
+from matchmaker.api.arena_schemas import ArenaDetail
+from matchmaker.api.arenas import ARENA, _arena_detail, on_arena
+from matchmaker.api.documented import documented
 from matchmaker.api.params import parse_body
 from matchmaker.database import get_session
 from matchmaker.services.arenas import access, agenda, setup
 
 
 @bp.post("/arenas")
+@documented("create_arena", ArenaDetail, status=201, errors=("400", "403", "422"), body=schemas.ArenaInput)
 def create_arena():
     # Refused before the body is read, as the page refuses its form.
     access.ensure_can_create_arena(g.api_user)
@@ -27,6 +29,7 @@ def create_arena():
 
 
 @bp.patch(ARENA)
+@on_arena("update_arena", ArenaDetail, ("403", "409"), schemas.ArenaUpdate)
 def update_arena(arena_id: int):
     db = get_session()
     arena = access.get_arena(db, g.api_user, arena_id)
@@ -39,6 +42,7 @@ def update_arena(arena_id: int):
 
 
 @bp.post(f"{MEETING}/attendance")
+@on_arena("record_attendance", schemas.MarkedMeeting, ("409",), schemas.AttendanceInput)
 def record_attendance(arena_id: int, meeting_id: int):
     db = get_session()
     arena = access.get_arena(db, g.api_user, arena_id)
@@ -47,16 +51,3 @@ def record_attendance(arena_id: int, meeting_id: int):
     wanted = parse_body(schemas.AttendanceInput)
     agenda.record_attendance(db, g.api_user, arena, meeting, wanted.attendance, wanted.outcome, wanted.outcome_note)
     return schemas.marked_meeting(meeting)
-
-
-def setup_paths() -> dict:
-    """The OpenAPI paths of this module's routes."""
-    item = "/arenas/{arena_id}"
-    create = {"operationId": "create_arena", "requestBody": {"required": True, **_json("ArenaInput")},
-              "responses": _responses("201", "ArenaDetail", ("400", "401", "403", "422"))}
-    return {
-        "/arenas": {"post": create},
-        item: {"patch": operation("update_arena", "ArenaDetail", ("403", "409"), "ArenaUpdate")},
-        f"{item}/meetings/{{meeting_id}}/attendance": {
-            "post": operation("record_attendance", "MarkedMeeting", ("409",), "AttendanceInput", meeting=True)},
-    }

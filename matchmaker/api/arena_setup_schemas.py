@@ -101,8 +101,6 @@ class MarkedMeeting(PlacedMeeting):
     outcome_note: str
 
 
-SETUP_MODELS = [ArenaInput, ArenaUpdate, AttendanceInput, MarkedMeeting]
-
 
 def service_data(wanted: ArenaInput | ArenaUpdate, fields: set[str]) -> dict:
     """The given fields as the arena services take them."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import arena_schemas as schemas
-from matchmaker.api.openapi import _id_parameter, _json, _responses
+from matchmaker.api.documented import documented
 from matchmaker.api.params import parse_body
 from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
@@ -19,6 +19,18 @@ from matchmaker.services.arenas.recommend import recommendations
 
 ARENA = "/arenas/<int:arena_id>"
 MEETING = f"{ARENA}/meetings/<int:meeting_id>"
+
+
+def on_arena(operation_id: str, answer, errors: tuple[str, ...] = (), body=None, status: int = 200):
+    """Marks an operation on one arena: an arena not found or hidden answers 404, and a body that is
+    malformed or does not fit 400 or 422."""
+    errors = ("400", "404", "422", *errors) if body else ("404", *errors)
+    return documented(operation_id, answer, status=status, errors=tuple(sorted(set(errors))), body=body)
+
+
+def arena_file(operation_id: str, media_type: str, description: str):
+    return documented(operation_id, {"type": "string"}, errors=("403", "404"), media_type=media_type,
+                      answer_description=description)
 
 
 def _arena(arena_id: int) -> tuple[Session, Arena]:
@@ -37,11 +49,13 @@ def _arena_detail(db: Session, arena: Arena) -> dict:
 
 
 @bp.get("/arenas")
+@documented("list_arenas", schemas.ArenaList)
 def list_arenas():
     return schemas.arena_list(access.list_arenas(get_session(), g.api_user))
 
 
 @bp.get(ARENA)
+@on_arena("get_arena", schemas.ArenaDetail)
 def get_arena(arena_id: int):
     db, arena = _arena(arena_id)
     requests.expire_overdue(db, arena)
@@ -49,6 +63,7 @@ def get_arena(arena_id: int):
 
 
 @bp.post(f"{ARENA}/registration")
+@on_arena("register_for_arena", schemas.Registration, ("403", "409"), schemas.RegisterRequest, 201)
 def register_for_arena(arena_id: int):
     db, arena = _arena(arena_id)
     wanted = parse_body(schemas.RegisterRequest)
@@ -57,6 +72,7 @@ def register_for_arena(arena_id: int):
 
 
 @bp.patch(f"{ARENA}/registration")
+@on_arena("update_arena_registration", schemas.Registration, ("403",), schemas.RegistrationUpdate)
 def update_arena_registration(arena_id: int):
     db, arena = _arena(arena_id)
     me = access.ensure_registered(db, g.api_user, arena)
@@ -68,12 +84,14 @@ def update_arena_registration(arena_id: int):
 
 
 @bp.get(f"{ARENA}/availability")
+@on_arena("get_availability", schemas.Availability, ("403",))
 def get_availability(arena_id: int):
     _db, arena, me = _as_participant(arena_id)
     return schemas.availability(arena, registration.available_slot_ids(me))
 
 
 @bp.put(f"{ARENA}/availability")
+@on_arena("set_availability", schemas.Availability, ("403",), schemas.AvailabilityInput)
 def set_availability(arena_id: int):
     db, arena, me = _as_participant(arena_id)
     wanted = parse_body(schemas.AvailabilityInput)
@@ -82,6 +100,7 @@ def set_availability(arena_id: int):
 
 
 @bp.get(f"{ARENA}/participants")
+@on_arena("list_arena_participants", schemas.ParticipantList, ("403",))
 def list_arena_participants(arena_id: int):
     db, arena, me = _as_participant(arena_id)
     others = [p for p in registration.approved_participants(db, arena) if p.id != me.id]
@@ -89,12 +108,14 @@ def list_arena_participants(arena_id: int):
 
 
 @bp.get(f"{ARENA}/recommendations")
+@on_arena("recommended_meetings", schemas.RecommendationList, ("403",))
 def recommended_meetings(arena_id: int):
     db, arena, me = _as_participant(arena_id)
     return schemas.recommendation_list(recommendations(db, get_engine(), g.api_user, arena, me))
 
 
 @bp.get(f"{ARENA}/requests")
+@on_arena("list_meeting_requests", schemas.MyMeetingList, ("403",))
 def list_meeting_requests(arena_id: int):
     db, arena, me = _as_participant(arena_id)
     requests.expire_overdue(db, arena)
@@ -102,6 +123,7 @@ def list_meeting_requests(arena_id: int):
 
 
 @bp.post(f"{ARENA}/requests")
+@on_arena("request_meeting", schemas.MyMeeting, ("403", "409"), schemas.MeetingRequestInput, 201)
 def request_meeting(arena_id: int):
     db, arena = _arena(arena_id)
     wanted = parse_body(schemas.MeetingRequestInput)
@@ -113,6 +135,7 @@ def request_meeting(arena_id: int):
 
 
 @bp.post(f"{MEETING}/answer")
+@on_arena("answer_meeting_request", schemas.MyMeeting, ("403", "409"), schemas.AnswerInput)
 def answer_meeting_request(arena_id: int, meeting_id: int):
     db, arena = _arena(arena_id)
     meeting = access.get_meeting(db, arena, meeting_id)
@@ -122,6 +145,7 @@ def answer_meeting_request(arena_id: int, meeting_id: int):
 
 
 @bp.post(f"{MEETING}/cancel")
+@on_arena("cancel_meeting", schemas.MyMeeting, ("409",))
 def cancel_meeting(arena_id: int, meeting_id: int):
     db, arena = _arena(arena_id)
     meeting = requests.cancel(db, g.api_user, access.get_meeting(db, arena, meeting_id))
@@ -129,61 +153,16 @@ def cancel_meeting(arena_id: int, meeting_id: int):
 
 
 @bp.get(f"{ARENA}/agenda")
+@on_arena("get_agenda", schemas.Agenda, ("403",))
 def get_agenda(arena_id: int):
     db, _, me = _as_participant(arena_id)
     return schemas.agenda(agenda.agenda(db, me), agenda.waiting_for_schedule(db, me), me)
 
 
 @bp.get(f"{ARENA}/agenda.ics")
+@arena_file("get_agenda_calendar", "text/calendar", "Your published meetings as an iCalendar file")
 def get_agenda_calendar(arena_id: int):
     db, arena, me = _as_participant(arena_id)
     body = agenda.agenda_calendar(arena, me, agenda.agenda(db, me), request.host_url)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="arena-{arena.id}-agenda.ics"'})
-
-
-# --- the OpenAPI document -----------------------------------------------------------------------
-
-def operation(operation_id: str, model: str, errors: tuple[str, ...], body: str | None = None,
-              ok: str = "200", meeting: bool = False) -> dict:
-    """One arena operation; every one takes the arena's id, and some a meeting's."""
-    parameters = [_id_parameter("arena_id"), *([_id_parameter("meeting_id")] if meeting else [])]
-    errors = ("400", "422", *errors) if body else errors
-    described = {"operationId": operation_id, "parameters": parameters,
-                 "responses": _responses(ok, model, ("401", "404", *sorted(set(errors))))}
-    if body:
-        described["requestBody"] = {"required": True, **_json(body)}
-    return described
-
-
-def file_operation(operation_id: str, mimetype: str, description: str) -> dict:
-    responses = _responses("200", "Error", ("401", "403", "404"))
-    responses["200"] = {"description": description, "content": {mimetype: {"schema": {"type": "string"}}}}
-    return {"operationId": operation_id, "parameters": [_id_parameter("arena_id")], "responses": responses}
-
-
-def participant_paths() -> dict:
-    """The OpenAPI paths of this module's routes."""
-    item = "/arenas/{arena_id}"
-    meeting = f"{item}/meetings/{{meeting_id}}"
-    return {
-        "/arenas": {"get": {"operationId": "list_arenas", "responses": _responses("200", "ArenaList", ("401",))}},
-        item: {"get": operation("get_arena", "ArenaDetail", ())},
-        f"{item}/registration": {
-            "post": operation("register_for_arena", "Registration", ("403", "409"), "RegisterRequest", "201"),
-            "patch": operation("update_arena_registration", "Registration", ("403",), "RegistrationUpdate")},
-        f"{item}/availability": {
-            "get": operation("get_availability", "Availability", ("403",)),
-            "put": operation("set_availability", "Availability", ("403",), "AvailabilityInput")},
-        f"{item}/participants": {"get": operation("list_arena_participants", "ParticipantList", ("403",))},
-        f"{item}/recommendations": {"get": operation("recommended_meetings", "RecommendationList", ("403",))},
-        f"{item}/requests": {
-            "get": operation("list_meeting_requests", "MyMeetingList", ("403",)),
-            "post": operation("request_meeting", "MyMeeting", ("403", "409"), "MeetingRequestInput", "201")},
-        f"{meeting}/answer": {"post": operation("answer_meeting_request", "MyMeeting", ("403", "409"),
-                                                "AnswerInput", meeting=True)},
-        f"{meeting}/cancel": {"post": operation("cancel_meeting", "MyMeeting", ("409",), meeting=True)},
-        f"{item}/agenda": {"get": operation("get_agenda", "Agenda", ("403",))},
-        f"{item}/agenda.ics": {"get": file_operation("get_agenda_calendar", "text/calendar",
-                                                     "Your published meetings as an iCalendar file")},
-    }

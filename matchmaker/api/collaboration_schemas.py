@@ -69,7 +69,7 @@ class ResultRequest(Request):
     summary: ShortText
 
 
-class JoinRequest(Request):
+class JoinNeedRequest(Request):
     site: Annotated[str, Field(max_length=JOIN_FIELD_LIMIT, description="Where your department would test.")]
     patient_volume: Annotated[str, Field(max_length=JOIN_FIELD_LIMIT)] = ""
 
@@ -195,9 +195,6 @@ class JointNeed(BaseModel):
     can_join: bool = Field(description="Whether your organisation is one that may join this need.")
     joined: bool = Field(description="Whether your organisation has joined this need.")
 
-
-COLLABORATION_MODELS = [CollaborationList, CollaborationDetail, ProposeRequest, TermsInput, MoveRequest,
-                        CommentRequest, ListingRequest, ResultRequest, JoinRequest, JointNeed]
 
 
 def _summary_fields(collaboration: Collaboration) -> dict:

@@ -3,17 +3,15 @@ so the API refuses and allows exactly what the pages do."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from flask import abort, g, url_for
+from flask import g, url_for
 from flask_babel import gettext as _
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import collaboration_schemas as schemas
-from matchmaker.api.openapi import _id_parameter, _json, _responses
-from matchmaker.api.params import bad_body, json_body, query_args
+from matchmaker.api.collaboration_schemas import CollaborationDetail, JointNeed
+from matchmaker.api.documented import documented
+from matchmaker.api.params import parse_body, parse_query
 from matchmaker.database import get_session
 from matchmaker.models import Collaboration, Profile
 from matchmaker.services import profiles as profile_service
@@ -21,34 +19,15 @@ from matchmaker.services.collaborations import joint_needs
 from matchmaker.services.collaborations import operations as collab
 from matchmaker.services.collaborations import terms as terms_rules
 from matchmaker.services.errors import NotFound, ValidationFailed
-from matchmaker.vocabulary import COLLABORATION_STAGES
 
-Input = TypeVar("Input", bound=BaseModel)
 ITEM = "/collaborations/<int:collaboration_id>"
+ACTION_ERRORS = ("403", "404")  # every action on a collaboration
 
 
-def _field_errors(error: ValidationError) -> dict[str, str]:
-    """pydantic's errors keyed by the innermost field name, which is also the name the terms
-    service uses, so a nested terms field reports as 'scope' both ways."""
-    errors: dict[str, str] = {}
-    for item in error.errors():
-        names = [str(part) for part in item["loc"] if not isinstance(part, int)]
-        errors.setdefault(names[-1] if names else "_form", item["msg"].removeprefix("Value error, "))
-    return errors
-
-
-def _parse(model: type[Input], data: dict) -> Input:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed(_("Please correct the marked fields."), _field_errors(error)) from error
-
-
-def _read_body(model: type[Input]) -> Input:
-    body = json_body()
-    if body is None:
-        abort(bad_body())
-    return _parse(model, body)
+def _body(model):
+    """The body read as the model; a nested field's error is keyed by its own name ('scope', not
+    'terms'), the name the terms service uses, so both report it alike."""
+    return parse_body(model, innermost_names=True)
 
 
 def _visible(collaboration_id: int) -> tuple[Session, Collaboration]:
@@ -73,15 +52,18 @@ def _referenced_profile(db: Session, kind: str, profile_id: int | None, field: s
 
 
 @bp.get("/collaborations")
+@documented("list_collaborations", schemas.CollaborationList, errors=("422",), query=schemas.CollaborationQuery)
 def list_collaborations():
-    query = _parse(schemas.CollaborationQuery, query_args())
+    query = parse_query(schemas.CollaborationQuery)
     found = collab.visible_collaborations(get_session(), g.api_user, query.listed, query.stage)
     return schemas.collaboration_list(found)
 
 
 @bp.post("/collaborations")
+@documented("propose_collaboration", CollaborationDetail, status=201, errors=("400", "403", "422"),
+            body=schemas.ProposeRequest)
 def propose_collaboration():
-    wanted = _read_body(schemas.ProposeRequest)
+    wanted = _body(schemas.ProposeRequest)
     db = get_session()
     need = _referenced_profile(db, "need", wanted.need_id, "need_id")
     capability = _referenced_profile(db, "capability", wanted.capability_id, "capability_id")
@@ -93,49 +75,60 @@ def propose_collaboration():
 
 
 @bp.get(ITEM)
+@documented("get_collaboration", CollaborationDetail, errors=("404",))
 def get_collaboration(collaboration_id: int):
     return _detail(_visible(collaboration_id)[1])
 
 
 @bp.post(f"{ITEM}/terms")
+@documented("write_terms", CollaborationDetail, errors=ACTION_ERRORS + ("400", "409", "422"), body=schemas.TermsInput)
 def write_terms(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    changes = _read_body(schemas.TermsInput).model_dump(exclude_unset=True)
+    changes = _body(schemas.TermsInput).model_dump(exclude_unset=True)
     current = {name: getattr(collaboration.current_terms, name) for name in schemas.TermsInput.model_fields}
     collab.update_terms(db, g.api_user, collaboration, {**current, **changes})
     return _detail(collaboration)
 
 
 @bp.post(f"{ITEM}/agree")
+@documented("agree_to_terms", CollaborationDetail, errors=ACTION_ERRORS + ("409",))
 def agree_to_terms(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
     return _detail(collab.agree(db, g.api_user, collaboration))
 
 
 @bp.post(f"{ITEM}/move")
+@documented("move_collaboration", CollaborationDetail, errors=ACTION_ERRORS + ("400", "409", "422"),
+            body=schemas.MoveRequest)
 def move_collaboration(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    wanted = _read_body(schemas.MoveRequest)
+    wanted = _body(schemas.MoveRequest)
     return _detail(collab.move(db, g.api_user, collaboration, wanted.to, wanted.note))
 
 
 @bp.post(f"{ITEM}/comments")
+@documented("comment_on_collaboration", CollaborationDetail, errors=ACTION_ERRORS + ("400", "422"),
+            body=schemas.CommentRequest)
 def comment_on_collaboration(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    collab.comment(db, g.api_user, collaboration, _read_body(schemas.CommentRequest).text)
+    collab.comment(db, g.api_user, collaboration, _body(schemas.CommentRequest).text)
     return _detail(collaboration)
 
 
 @bp.post(f"{ITEM}/listing")
+@documented("set_collaboration_listing", CollaborationDetail, errors=ACTION_ERRORS + ("400", "422"),
+            body=schemas.ListingRequest)
 def set_collaboration_listing(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    return _detail(collab.set_listing(db, g.api_user, collaboration, _read_body(schemas.ListingRequest).listed))
+    return _detail(collab.set_listing(db, g.api_user, collaboration, _body(schemas.ListingRequest).listed))
 
 
 @bp.post(f"{ITEM}/result")
+@documented("publish_collaboration_result", CollaborationDetail, errors=ACTION_ERRORS + ("400", "409", "422"),
+            body=schemas.ResultRequest)
 def publish_collaboration_result(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    return _detail(collab.publish_result(db, g.api_user, collaboration, _read_body(schemas.ResultRequest).summary))
+    return _detail(collab.publish_result(db, g.api_user, collaboration, _body(schemas.ResultRequest).summary))
 
 
 def _visible_need(profile_id: int) -> tuple[Session, Profile]:
@@ -149,70 +142,24 @@ def _joint_need(db: Session, need: Profile) -> dict:
 
 
 @bp.get("/needs/<int:profile_id>/co-owners")
+@documented("get_need_co_owners", JointNeed, errors=("404",))
 def need_co_owners(profile_id: int):
     return _joint_need(*_visible_need(profile_id))
 
 
 @bp.post("/needs/<int:profile_id>/join")
+@documented("join_need", JointNeed, status=201, errors=("400", "403", "404", "409", "422"),
+            body=schemas.JoinNeedRequest)
 def join_need(profile_id: int):
     db, need = _visible_need(profile_id)
-    wanted = _read_body(schemas.JoinRequest)
+    wanted = _body(schemas.JoinNeedRequest)
     joint_needs.join(db, g.api_user, need, wanted.site, wanted.patient_volume)
     return _joint_need(db, need), 201, {"Location": url_for("api.need_co_owners", profile_id=need.id)}
 
 
 @bp.post("/needs/<int:profile_id>/leave")
+@documented("leave_need", JointNeed, errors=("404",))
 def leave_need(profile_id: int):
     db, need = _visible_need(profile_id)
     joint_needs.leave(db, g.api_user, need)
     return _joint_need(db, need)
-
-
-def _operation(operation_id: str, ok: str, model: str, errors: tuple[str, ...], body: str | None = None,
-               parameters: list | None = None) -> dict:
-    operation = {"operationId": operation_id, "parameters": parameters or [],
-                 "responses": _responses(ok, model, ("401", *errors))}
-    if body:
-        operation["requestBody"] = {"required": True, **_json(body)}
-    return operation
-
-
-def _action(operation_id: str, body: str | None, errors: tuple[str, ...]) -> dict:
-    """A POST on one collaboration that answers with the collaboration as it is afterwards."""
-    errors = ("400", *errors) if body else errors
-    return {"post": _operation(operation_id, "200", "CollaborationDetail", ("403", "404", *errors), body,
-                               [_id_parameter("collaboration_id")])}
-
-
-def collaboration_paths() -> dict:
-    """The OpenAPI paths of this module's routes."""
-    item, need = [_id_parameter("collaboration_id")], [_id_parameter("profile_id")]
-    list_parameters = [
-        {"name": "listed", "in": "query", "required": False, "schema": {"type": "boolean"},
-         "description": "Also the collaborations both sides have listed publicly"},
-        {"name": "stage", "in": "query", "required": False, "schema": {"enum": list(COLLABORATION_STAGES)}}]
-    return {
-        "/collaborations": {
-            "get": _operation("list_collaborations", "200", "CollaborationList", ("422",),
-                              parameters=list_parameters),
-            "post": _operation("propose_collaboration", "201", "CollaborationDetail", ("400", "403", "422"),
-                               "ProposeRequest")},
-        "/collaborations/{collaboration_id}": {
-            "get": _operation("get_collaboration", "200", "CollaborationDetail", ("404",), parameters=item)},
-        "/collaborations/{collaboration_id}/terms": _action("write_terms", "TermsInput", ("409", "422")),
-        "/collaborations/{collaboration_id}/agree": _action("agree_to_terms", None, ("409",)),
-        "/collaborations/{collaboration_id}/move": _action("move_collaboration", "MoveRequest", ("409", "422")),
-        "/collaborations/{collaboration_id}/comments": _action("comment_on_collaboration", "CommentRequest",
-                                                               ("422",)),
-        "/collaborations/{collaboration_id}/listing": _action("set_collaboration_listing", "ListingRequest",
-                                                              ("422",)),
-        "/collaborations/{collaboration_id}/result": _action("publish_collaboration_result", "ResultRequest",
-                                                             ("409", "422")),
-        "/needs/{profile_id}/co-owners": {
-            "get": _operation("get_need_co_owners", "200", "JointNeed", ("404",), parameters=need)},
-        "/needs/{profile_id}/join": {
-            "post": _operation("join_need", "201", "JointNeed", ("400", "403", "404", "409", "422"),
-                               "JoinRequest", need)},
-        "/needs/{profile_id}/leave": {
-            "post": _operation("leave_need", "200", "JointNeed", ("404",), parameters=need)},
-    }

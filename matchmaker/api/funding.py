@@ -3,26 +3,24 @@ collaborations seeking an instrument. Thin handlers over the same services as th
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from flask import g, url_for
-from pydantic import BaseModel
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import funding_schemas as schemas
-from matchmaker.api.openapi import _id_parameter, _json, _responses
+from matchmaker.api.documented import Changes, documented
 from matchmaker.api.params import bad_body, json_body, parse_body, parse_query
 from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.collaborations import operations as collab
 from matchmaker.services.funding import follows, instruments, links, suggestions
+from matchmaker.services.funding.schemas import InstrumentInput
 
-Body = TypeVar("Body", bound=BaseModel)
 ITEM = "/instruments/<int:instrument_id>"
 
 
 @bp.get("/instruments")
+@documented("list_instruments", schemas.InstrumentList, errors=("422",), query=schemas.InstrumentQuery)
 def list_instruments():
     query = parse_query(schemas.InstrumentQuery)
     db = get_session()
@@ -34,6 +32,8 @@ def list_instruments():
 
 
 @bp.post("/instruments")
+@documented("create_instrument", schemas.Instrument, status=201, errors=("400", "403", "422"),
+            body=InstrumentInput)
 def create_instrument():
     body = json_body()
     if body is None:
@@ -44,11 +44,14 @@ def create_instrument():
 
 
 @bp.get(ITEM)
+@documented("get_instrument", schemas.Instrument, errors=("404",))
 def get_instrument(instrument_id: int):
     return schemas.instrument_json(instruments.get_visible(get_session(), g.api_user, instrument_id))
 
 
 @bp.patch(ITEM)
+@documented("update_instrument", schemas.Instrument, errors=("400", "403", "404", "422"),
+            body=Changes(InstrumentInput))
 def update_instrument(instrument_id: int):
     body = json_body()
     if body is None:
@@ -59,6 +62,7 @@ def update_instrument(instrument_id: int):
 
 
 @bp.post(f"{ITEM}/archive")
+@documented("archive_instrument", schemas.Instrument, errors=("403", "404", "409"))
 def archive_instrument(instrument_id: int):
     db = get_session()
     instrument = instruments.get_visible(db, g.api_user, instrument_id)
@@ -73,6 +77,7 @@ def _suggestions_json(results) -> dict:
 
 
 @bp.get("/needs/<int:profile_id>/instruments")
+@documented("need_instruments", schemas.SuggestionList, errors=("404",))
 def need_instruments(profile_id: int):
     db = get_session()
     need = profile_service.get_visible_profile(db, g.api_user, "need", profile_id)
@@ -80,6 +85,7 @@ def need_instruments(profile_id: int):
 
 
 @bp.get("/collaborations/<int:collaboration_id>/instruments")
+@documented("collaboration_instruments", schemas.SuggestionList, errors=("403", "404"))
 def collaboration_instruments(collaboration_id: int):
     db = get_session()
     collaboration = collab.get_visible(db, g.api_user, collaboration_id)
@@ -87,6 +93,8 @@ def collaboration_instruments(collaboration_id: int):
 
 
 @bp.post("/collaborations/<int:collaboration_id>/funding")
+@documented("seek_instrument", schemas.FundingLinkOut, status=201, errors=("400", "403", "404", "409", "422"),
+            body=schemas.FundingLinkRequest)
 def seek_instrument(collaboration_id: int):
     db = get_session()
     collaboration = collab.get_visible(db, g.api_user, collaboration_id)  # hidden: 404 before the body is read
@@ -99,12 +107,15 @@ def seek_instrument(collaboration_id: int):
 
 
 @bp.get("/follows")
+@documented("list_follows", schemas.FollowList)
 def list_follows():
     items = [schemas.FollowOut.model_validate(f.follow) for f in follows.followed_by(get_session(), g.api_user)]
     return schemas.FollowList(items=items).model_dump(mode="json")
 
 
 @bp.post("/follows")
+@documented("follow", schemas.FollowOut, status=201, errors=("400", "404", "409", "422"),
+            body=schemas.FollowRequest)
 def follow():
     wanted = parse_body(schemas.FollowRequest)
     followed = follows.follow(get_session(), g.api_user, wanted.need_id, wanted.collaboration_id,
@@ -113,46 +124,7 @@ def follow():
 
 
 @bp.delete("/follows/<int:follow_id>")
+@documented("unfollow", None, status=204, errors=("404",))
 def unfollow(follow_id: int):
     follows.unfollow(get_session(), g.api_user, follow_id)
     return "", 204
-
-
-def _operation(operation_id: str, ok: str, model: str | None, errors: tuple[str, ...], body: str | None = None,
-               path_id: str | None = None) -> dict:
-    operation = {"operationId": operation_id, "responses": _responses(ok, model or "Error", errors)}
-    if model is None:
-        operation["responses"][ok] = {"description": "Success, no content"}
-    if path_id:
-        operation["parameters"] = [_id_parameter(path_id)]
-    if body:
-        operation["requestBody"] = {"required": True, **_json(body)}
-    return operation
-
-
-def funding_paths() -> dict:
-    listing = _operation("list_instruments", "200", "InstrumentList", ("401", "422"))
-    listing["parameters"] = [{"name": n, "in": "query", "required": False, "schema": {"type": t}}
-                             for n, t in (("purpose", "string"), ("open", "boolean"), ("mine", "boolean"))]
-    item, need = "/instruments/{instrument_id}", "needs/{profile_id}"
-    collaboration = "collaborations/{collaboration_id}"
-    return {
-        "/instruments": {"get": listing, "post": _operation("create_instrument", "201", "Instrument",
-                                                            ("400", "401", "403", "422"), "InstrumentInput")},
-        item: {"get": _operation("get_instrument", "200", "Instrument", ("401", "404"), path_id="instrument_id"),
-               "patch": _operation("update_instrument", "200", "Instrument", ("400", "401", "403", "404", "422"),
-                                   "InstrumentInput", "instrument_id")},
-        f"{item}/archive": {"post": _operation("archive_instrument", "200", "Instrument", ("401", "403", "404", "409"),
-                                               path_id="instrument_id")},
-        f"/{need}/instruments": {"get": _operation("need_instruments", "200", "SuggestionList", ("401", "404"),
-                                                   path_id="profile_id")},
-        f"/{collaboration}/instruments": {"get": _operation("collaboration_instruments", "200", "SuggestionList",
-                                                            ("401", "403", "404"), path_id="collaboration_id")},
-        f"/{collaboration}/funding": {"post": _operation("seek_instrument", "201", "FundingLinkOut",
-                                                         ("400", "401", "403", "404", "409", "422"),
-                                                         "FundingLinkRequest", "collaboration_id")},
-        "/follows": {"get": _operation("list_follows", "200", "FollowList", ("401",)),
-                     "post": _operation("follow", "201", "FollowOut", ("400", "401", "404", "409", "422"),
-                                        "FollowRequest")},
-        "/follows/{follow_id}": {"delete": _operation("unfollow", "204", None, ("401", "404"), path_id="follow_id")},
-    }

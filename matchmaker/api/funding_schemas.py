@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matchmaker.api.schemas import Id, OrganisationSummary, PassagePair, Timestamp
 from matchmaker.models import FundingInstrument
-from matchmaker.services.funding.schemas import InstrumentInput
 from matchmaker.vocabulary import FUNDING_PURPOSES
 
 
@@ -109,9 +108,6 @@ class FundingLinkOut(BaseModel):
     instrument: Instrument
     created_at: Timestamp
 
-
-FUNDING_MODELS = [Instrument, InstrumentList, InstrumentInput, SuggestionList, FollowRequest, FollowOut, FollowList,
-                  FundingLinkRequest, FundingLinkOut]
 
 
 def instrument_json(instrument: FundingInstrument) -> dict:

@@ -5,11 +5,14 @@ GET /trust-overview: the trust's published needs beside the most similar needs a
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from flask import g, request
-from pydantic import BaseModel
+from flask import g
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from matchmaker.api import api_blueprint as bp
+from matchmaker.api.documented import documented
+from matchmaker.api.params import parse_query
 from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import indicator_access, indicators, trust_overview
@@ -69,7 +72,27 @@ class TrustOverview(BaseModel):
     needs: list[TrustNeed]
 
 
-INDICATOR_MODELS = [Indicators, TrustOverview]
+def _id_or_none(value):
+    """An organisation id that is no number is left out, as if not given."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+OrganisationId = Annotated[int | None, BeforeValidator(_id_or_none)]
+
+
+class TrustOverviewQuery(BaseModel):
+    organisation: OrganisationId = Field(default=None, description="Administrators: a trust id")
+
+
+class IndicatorQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    organisation: OrganisationId = Field(default=None, description="Administrators: a trust or funding agency id")
+    date_from: str | None = Field(default=None, alias="from", description="First date, YYYY-MM-DD")
+    date_to: str | None = Field(default=None, alias="to", description="Last date, YYYY-MM-DD")
 
 
 def serialise(figures: indicators.Indicators) -> dict:
@@ -86,17 +109,23 @@ def serialise(figures: indicators.Indicators) -> dict:
 
 
 @bp.get("/indicators")
+@documented("get_indicators", Indicators, query=IndicatorQuery, errors={
+    "403": "Not a trust, funding agency or administrator, or another organisation's",
+    "404": "No such trust or funding agency", "422": "Invalid dates; see error.fields"})
 def get_indicators():
     db = get_session()
-    scope = indicator_access.scope_for(db, g.api_user, request.args.get("organisation", type=int))
-    period = indicator_access.parse_period(request.args.get("from"), request.args.get("to"))
+    query = parse_query(IndicatorQuery)
+    scope = indicator_access.scope_for(db, g.api_user, query.organisation)
+    period = indicator_access.parse_period(query.date_from, query.date_to)
     return serialise(indicators.indicators(db, scope, period))
 
 
 @bp.get("/trust-overview")
+@documented("get_trust_overview", TrustOverview, query=TrustOverviewQuery, errors={
+    "403": "Not a member of a trust or its departments", "404": "No such trust"})
 def get_trust_overview():
     db = get_session()
-    scope = indicator_access.trust_scope_for(db, g.api_user, request.args.get("organisation", type=int))
+    scope = indicator_access.trust_scope_for(db, g.api_user, parse_query(TrustOverviewQuery).organisation)
     rows = trust_overview.overview(db, get_engine(), g.api_user, scope)
     needs = [TrustNeed(need_id=row.need.id, title=row.need.title, organisation=row.need.organisation.name,
                        trusts=row.trusts, similar=[_similar(match) for match in row.similar]) for row in rows]
@@ -108,36 +137,3 @@ def _similar(match) -> SimilarNeed:
     return SimilarNeed(need_id=match.profile.id, title=match.profile.title,
                        organisation=match.profile.organisation.name, score=round(match.score, 4),
                        strength=match.explanation.strength)
-
-
-def _query(name: str, kind: str, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
-
-
-def indicator_paths() -> dict:
-    """The OpenAPI path of this module, for the API document."""
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    return {"/indicators": {"get": {
-        "operationId": "get_indicators",
-        "parameters": [_query("organisation", "integer", "Administrators: a trust or funding agency id"),
-                       _query("from", "string", "First date, YYYY-MM-DD"),
-                       _query("to", "string", "Last date, YYYY-MM-DD")],
-        "responses": {
-            "200": {"description": "Success", "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Indicators"}}}},
-            "401": {"description": "Missing, unknown or revoked API token", **error},
-            "403": {"description": "Not a trust, funding agency or administrator, or another organisation's",
-                    **error},
-            "404": {"description": "No such trust or funding agency", **error},
-            "422": {"description": "Invalid dates; see error.fields", **error},
-        }}},
-        "/trust-overview": {"get": {
-            "operationId": "get_trust_overview",
-            "parameters": [_query("organisation", "integer", "Administrators: a trust id")],
-            "responses": {
-                "200": {"description": "Success", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/TrustOverview"}}}},
-                "401": {"description": "Missing, unknown or revoked API token", **error},
-                "403": {"description": "Not a member of a trust or its departments", **error},
-                "404": {"description": "No such trust", **error},
-            }}}}

@@ -9,10 +9,11 @@ from pydantic import ValidationError
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api.answer_cache import AnswerCache
+from matchmaker.api.documented import PerPath, documented
 from matchmaker.api.errors import error_response
 from matchmaker.api.params import bad_body, facet_filters, json_body, query_args
 from matchmaker.api.profiles import KIND_BY_SECTION, SECTION, serialise
-from matchmaker.api.schemas import MatchFilters, TextMatchRequest
+from matchmaker.api.schemas import MatchFilters, MatchList, TextMatchRequest
 from matchmaker.database import get_session
 from matchmaker.matching.runtime import get_engine
 from matchmaker.matching.wording import describe_mismatch
@@ -76,6 +77,8 @@ def _asked() -> tuple:
 
 
 @bp.get(f"/{SECTION}/<int:profile_id>/matches")
+@documented(PerPath(needs="match_need", capabilities="match_capability"), MatchList, errors=("404", "422"),
+            query=MatchFilters)
 def profile_matches(section: str, profile_id: int):
     query, error = _filters(query_args())
     if error:
@@ -89,6 +92,7 @@ def profile_matches(section: str, profile_id: int):
 
 
 @bp.get("/needs/<int:profile_id>/similar")
+@documented("similar_needs", MatchList, errors=("404", "422"), query=MatchFilters)
 def similar_needs(profile_id: int):
     query, error = _filters(query_args())
     if error:
@@ -102,6 +106,7 @@ def similar_needs(profile_id: int):
 
 
 @bp.post("/match")
+@documented("match_text", MatchList, errors=("400", "422"), body=TextMatchRequest)
 def match_text():
     body = json_body()
     if body is None:

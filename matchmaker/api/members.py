@@ -8,6 +8,7 @@ from flask import g
 from pydantic import BaseModel, ConfigDict, Field
 
 from matchmaker.api import api_blueprint as bp
+from matchmaker.api.documented import documented
 from matchmaker.api.params import parse_body
 from matchmaker.api.schemas import Organisation as OrganisationOut
 from matchmaker.api.schemas import Timestamp
@@ -82,8 +83,8 @@ class JoinRequestInput(BaseModel):
     message: Annotated[str, Field(max_length=join_requests.MESSAGE_LIMIT)] = ""
 
 
-MEMBER_MODELS = [Member, MemberList, Invitation, InvitationList, InvitationInput, InvitationAcceptance, JoinRequest,
-                 JoinRequestList, JoinRequestInput]
+ADMIN_ONLY = "Only the organisation's administrators"
+CHANGES = ("403", "404", "409")
 
 
 def _organisation(organisation_id: int):
@@ -97,17 +98,22 @@ def _request_json(request) -> dict:
 
 
 @bp.get(f"{ORG}/members")
+@documented("list_members", MemberList, errors=("403", "404"),
+            description="The organisation's members, for its members")
 def list_members(organisation_id: int):
     people = members.list_members(get_session(), g.api_user, _organisation(organisation_id))
     return MemberList(items=[Member.model_validate(p) for p in people]).model_dump(mode="json")
 
 
 @bp.post(f"{ORG}/members/<int:user_id>/promote")
+@documented("promote_member", Member, errors=CHANGES, description=ADMIN_ONLY)
 def promote_member(organisation_id: int, user_id: int):
     return _set_role(organisation_id, user_id, "admin")
 
 
 @bp.post(f"{ORG}/members/<int:user_id>/demote")
+@documented("demote_member", Member, errors=CHANGES,
+            description=f"{ADMIN_ONLY}; the last administrator stays one (409)")
 def demote_member(organisation_id: int, user_id: int):
     return _set_role(organisation_id, user_id, "member")
 
@@ -118,18 +124,24 @@ def _set_role(organisation_id: int, user_id: int, role: str) -> dict:
 
 
 @bp.delete(f"{ORG}/members/<int:user_id>")
+@documented("remove_member", None, status=204, errors=CHANGES,
+            description=f"{ADMIN_ONLY}; the last administrator cannot be removed (409)")
 def remove_member(organisation_id: int, user_id: int):
     members.remove_member(get_session(), g.api_user, _organisation(organisation_id), user_id)
     return "", 204
 
 
 @bp.get(f"{ORG}/invitations")
+@documented("list_invitations", InvitationList, errors=("403", "404"),
+            description="Invitations neither accepted, withdrawn nor expired")
 def list_invitations(organisation_id: int):
     found = invitations.open_invitations(get_session(), g.api_user, _organisation(organisation_id))
     return InvitationList(items=[Invitation.model_validate(i) for i in found]).model_dump(mode="json")
 
 
 @bp.post(f"{ORG}/invitations")
+@documented("create_invitation", Invitation, status=201, errors=("400", "403", "404", "409", "422"),
+            body=InvitationInput, description="E-mails a link that works once, for seven days")
 def create_invitation(organisation_id: int):
     organisation = _organisation(organisation_id)
     body = parse_body(InvitationInput)
@@ -138,24 +150,31 @@ def create_invitation(organisation_id: int):
 
 
 @bp.delete(f"{ORG}/invitations/<int:invitation_id>")
+@documented("revoke_invitation", Invitation, errors=CHANGES,
+            description="Withdraws an invitation; its link stops working")
 def revoke_invitation(organisation_id: int, invitation_id: int):
     invitation = invitations.revoke(get_session(), g.api_user, _organisation(organisation_id), invitation_id)
     return Invitation.model_validate(invitation).model_dump(mode="json")
 
 
 @bp.post("/invitations/accept")
+@documented("accept_invitation", OrganisationOut, errors=("400", "403", "404", "409", "422"),
+            body=InvitationAcceptance, description="Join the organisation that invited your e-mail address")
 def accept_invitation():
     organisation = invitations.accept(get_session(), g.api_user, parse_body(InvitationAcceptance).token)
     return OrganisationOut.model_validate(organisation).model_dump(mode="json")
 
 
 @bp.get(f"{ORG}/join-requests")
+@documented("list_join_requests", JoinRequestList, errors=("403", "404"), description="Requests waiting for an answer")
 def list_join_requests(organisation_id: int):
     waiting = join_requests.waiting(get_session(), g.api_user, _organisation(organisation_id))
     return {"items": [_request_json(r) for r in waiting]}
 
 
 @bp.post(f"{ORG}/join-requests")
+@documented("create_join_request", JoinRequest, status=201, errors=("400", "404", "409", "422"),
+            body=JoinRequestInput, description="Ask to join; its administrators answer")
 def create_join_request(organisation_id: int):
     organisation = _organisation(organisation_id)
     body = parse_body(JoinRequestInput)
@@ -163,11 +182,13 @@ def create_join_request(organisation_id: int):
 
 
 @bp.post(f"{ORG}/join-requests/<int:request_id>/approve")
+@documented("approve_join_request", JoinRequest, errors=CHANGES, description=ADMIN_ONLY)
 def approve_join_request(organisation_id: int, request_id: int):
     return _decide(organisation_id, request_id, approve=True)
 
 
 @bp.post(f"{ORG}/join-requests/<int:request_id>/decline")
+@documented("decline_join_request", JoinRequest, errors=CHANGES, description=ADMIN_ONLY)
 def decline_join_request(organisation_id: int, request_id: int):
     return _decide(organisation_id, request_id, approve=False)
 
@@ -175,54 +196,3 @@ def decline_join_request(organisation_id: int, request_id: int):
 def _decide(organisation_id: int, request_id: int, approve: bool) -> dict:
     decided = join_requests.decide(get_session(), g.api_user, _organisation(organisation_id), request_id, approve)
     return _request_json(decided)
-
-
-# --- OpenAPI -----------------------------------------------------------------------------------
-
-def member_paths() -> dict:
-    from matchmaker.api.openapi import _id_parameter, _json, _responses
-
-    def operation(operation_id, ok, model, errors, body=None, ids=("organisation_id",), description=""):
-        found = {"operationId": operation_id, "responses": _responses(ok, model or "Error", errors),
-                 "parameters": [_id_parameter(name) for name in ids]}
-        if model is None:
-            found["responses"][ok] = {"description": "Success, no content"}
-        if body:
-            found["requestBody"] = {"required": True, **_json(body)}
-        if description:
-            found["description"] = description
-        return found
-
-    org, admin_only = "/organisations/{organisation_id}", "Only the organisation's administrators"
-    member, changes = ("organisation_id", "user_id"), ("401", "403", "404", "409")
-    return {
-        f"{org}/members": {"get": operation("list_members", "200", "MemberList", ("401", "403", "404"),
-                                            description="The organisation's members, for its members")},
-        f"{org}/members/{{user_id}}/promote": {"post": operation(
-            "promote_member", "200", "Member", changes, ids=member, description=admin_only)},
-        f"{org}/members/{{user_id}}/demote": {"post": operation(
-            "demote_member", "200", "Member", changes, ids=member,
-            description=f"{admin_only}; the last administrator stays one (409)")},
-        f"{org}/members/{{user_id}}": {"delete": operation(
-            "remove_member", "204", None, changes, ids=member,
-            description=f"{admin_only}; the last administrator cannot be removed (409)")},
-        f"{org}/invitations": {
-            "get": operation("list_invitations", "200", "InvitationList", ("401", "403", "404"),
-                             description="Invitations neither accepted, withdrawn nor expired"),
-            "post": operation("create_invitation", "201", "Invitation", ("400", "401", "403", "404", "409", "422"),
-                              "InvitationInput", description="E-mails a link that works once, for seven days")},
-        f"{org}/invitations/{{invitation_id}}": {"delete": operation(
-            "revoke_invitation", "200", "Invitation", changes, ids=("organisation_id", "invitation_id"),
-            description="Withdraws an invitation; its link stops working")},
-        "/invitations/accept": {"post": operation(
-            "accept_invitation", "200", "Organisation", ("400", "401", "403", "404", "409", "422"),
-            "InvitationAcceptance", ids=(), description="Join the organisation that invited your e-mail address")},
-        f"{org}/join-requests": {
-            "get": operation("list_join_requests", "200", "JoinRequestList", ("401", "403", "404"),
-                             description="Requests waiting for an answer"),
-            "post": operation("create_join_request", "201", "JoinRequest", ("400", "401", "404", "409", "422"),
-                              "JoinRequestInput", description="Ask to join; its administrators answer")},
-        **{f"{org}/join-requests/{{request_id}}/{decision}": {"post": operation(
-            f"{decision}_join_request", "200", "JoinRequest", changes, ids=("organisation_id", "request_id"),
-            description=admin_only)} for decision in ("approve", "decline")},
-    }

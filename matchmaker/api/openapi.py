@@ -1,151 +1,176 @@
-"""The OpenAPI 3.1 document at /api/v1/openapi.json, built from the response and input models."""
+"""The OpenAPI 3.1 document at /api/v1/openapi.json: its paths from the API's Flask routes and the
+operation each handler is marked with (matchmaker.api.documented), its components from the models
+the handlers read and answer with."""
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Iterator
 from functools import cache
 
+from flask import current_app
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from matchmaker.api import api_blueprint as bp
-from matchmaker.api import schemas as out
-from matchmaker.api.arena_schemas import ARENA_MODELS
-from matchmaker.api.arena_setup_schemas import SETUP_MODELS
-from matchmaker.api.collaboration_schemas import COLLABORATION_MODELS
-from matchmaker.api.funding_schemas import FUNDING_MODELS
-from matchmaker.api.indicators import INDICATOR_MODELS, indicator_paths
-from matchmaker.services.browse import MAX_PER_PAGE
-from matchmaker.services.schemas import CapabilityInput, NeedInput
+from matchmaker.api.documented import Changes, Operation, PerPath, operation_of
+from matchmaker.api.schemas import Error
 
+PREFIX = "/api/v1"
 REF = "#/components/schemas/{model}"
-MODELS = [out.Need, out.Capability, out.NeedList, out.CapabilityList, out.Organisation,
-          out.OrganisationList, out.Error, NeedInput, CapabilityInput, out.MatchList, out.TextMatchRequest]
-MATCH_PARAMETERS = [
-    ("clinical_area", "string", "Clinical area code; repeat or comma-separate for several (any of)"),
-    ("care_setting", "string", "Care setting code; repeat or comma-separate for several (any of)"),
-    ("trl_min", "integer", "Lowest TRL (1-9)"), ("trl_max", "integer", "Highest TRL (1-9)"),
-    ("country", "string", "Country code of the organisation"), ("language", "string", "Language code"),
-    ("organisation_kind", "string", "Kind of the matched profile's organisation"),
-    ("limit", "integer", "How many matches, 1-50 (default 10)"),
-    ("offset", "integer", "Matches to skip, 0-100 (default 0): the next page starts at offset + limit"),
-]
 ERRORS = {"400": "Malformed request body", "401": "Missing, unknown or revoked API token",
           "403": "Not allowed for your organisation", "404": "No such object, or not visible to you",
           "409": "Conflicts with the current state", "422": "Invalid fields; see error.fields"}
-LIST_PARAMETERS = [
-    ("q", "string", "Words that must all appear in the title, text or organisation name"),
-    ("clinical_area", "string", "Clinical area code; repeat or comma-separate for several (any of)"),
-    ("care_setting", "string", "Care setting code; repeat or comma-separate for several (any of)"),
-    ("trl_min", "integer", "Lowest TRL (1-9)"), ("trl_max", "integer", "Highest TRL (1-9)"),
-    ("country", "string", "Country code of the organisation (NO, SE, DK, FI, IS, other)"),
-    ("language", "string", "Language code of the profile (nb, nn, sv, da, en)"),
-    ("organisation", "integer", "Organisation id"),
-    ("mine", "boolean", "Only your organisation's profiles, drafts included"),
-    ("page", "integer", "Page number, from 1"), ("per_page", "integer", f"Items per page, 1-{MAX_PER_PAGE}"),
-]
+ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
+TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}}
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": REF.format(model=name)}
+def api_operations() -> Iterator[tuple[str, str, Operation | None]]:
+    """Every /api/v1 route's rule, method and operation (None: not documented)."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi_document":
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule.rule.removeprefix(PREFIX), method.lower(), operation_of(
+                    current_app.view_functions[rule.endpoint])
 
 
-def _json(name: str) -> dict:
-    return {"content": {"application/json": {"schema": _ref(name)}}}
+def concrete_paths(rule: str) -> Iterator[tuple[str, dict[str, str], list[dict]]]:
+    """The document's paths of a rule, its any() arguments' values in each, and its path parameters."""
+    choices: list[tuple[str, list[str]]] = []
+    parameters = []
+    for found in ARGUMENT.finditer(rule):
+        if found["converter"] == "any":
+            choices.append((found["name"], [value.strip() for value in found["args"].split(",")]))
+        else:
+            parameters.append({"name": found["name"], "in": "path", "required": True,
+                               "schema": TYPES.get(found["converter"], {"type": "string"})})
+    yield from _choose(rule, choices, {}, parameters)
 
 
-def _responses(ok_status: str, ok_model: str, errors: tuple[str, ...]) -> dict:
-    responses = {ok_status: {"description": "Success", **_json(ok_model)}}
-    for status in errors:
-        responses[status] = {"description": ERRORS[status], **_json("Error")}
+def _choose(rule: str, choices: list, values: dict[str, str], parameters: list[dict]):
+    if not choices:
+        yield ARGUMENT.sub(lambda m: f"{{{m['name']}}}", rule), values, parameters
+        return
+    (name, options), rest = choices[0], choices[1:]
+    for value in options:
+        yield from _choose(re.sub(rf"<any\([^)]*\):{name}>", value, rule), rest, {**values, name: value}, parameters)
+
+
+class Components:
+    """The component schemas of the models the operations name, and their references."""
+
+    def __init__(self, operations: list[Operation]):
+        models = {Error}
+        for operation in operations:
+            for item in (operation.answer, operation.body):
+                models |= set(_models(item))
+        self.models = sorted(models, key=lambda m: (m.__name__, m.__module__))
+        refs, schema = models_json_schema([(m, "serialization") for m in self.models], ref_template=REF)
+        self.refs = {model: refs[(model, "serialization")] for model in self.models}
+        self.schemas = schema["$defs"]
+
+    def schema(self, item) -> dict:
+        if isinstance(item, Changes):
+            return self._changes(item.model)
+        return self.refs[item] if isinstance(item, type) else item
+
+    def _changes(self, model: type[BaseModel]) -> dict:
+        name = f"{model.__name__}Changes"
+        if name not in self.schemas:
+            whole = self.refs[model]["$ref"].rsplit("/", 1)[-1]
+            changes = copy.deepcopy(self.schemas[whole])
+            changes.pop("required", None)
+            changes["title"] = name
+            changes["description"] = f"Any fields of {whole}; those left out keep their values."
+            self.schemas[name] = changes
+        return {"$ref": REF.format(model=name)}
+
+
+def _models(item) -> Iterator[type[BaseModel]]:
+    if isinstance(item, PerPath):
+        for value in item.values():
+            yield from _models(value)
+    elif isinstance(item, Changes):
+        yield item.model
+    elif isinstance(item, type):
+        yield item
+
+
+def _pick(item, values: dict[str, str]):
+    return item[next(iter(values.values()))] if isinstance(item, PerPath) else item
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict]:
+    """The query model's fields as parameters, with their bounds and types; a field that may be
+    None is simply left out of the query."""
+    schema = model.model_json_schema(mode="validation")
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field in schema["properties"].items():
+        field = _without_null(field)
+        field.pop("title", None)
+        if field.get("default", "") is None:
+            del field["default"]
+        parameter = {"name": name, "in": "query", "required": name in required, "schema": field}
+        if "description" in field:
+            parameter["description"] = field.pop("description")
+        parameters.append(parameter)
+    return parameters
+
+
+def _without_null(field: dict) -> dict:
+    options = [option for option in field.get("anyOf", ()) if option != {"type": "null"}]
+    if len(options) == 1:
+        rest = {key: value for key, value in field.items() if key != "anyOf"}
+        return {**options[0], **rest}
+    return dict(field)
+
+
+def _responses(operation: Operation, answer, components: Components) -> dict:
+    if answer is None:
+        ok = {"description": "Success, no content"}
+    else:
+        ok = {"description": operation.answer_description,
+              "content": {operation.media_type: {"schema": components.schema(answer)}}}
+    responses = {operation.status: ok}
+    for status, description in operation.errors.items():
+        responses[status] = {"description": description or ERRORS[status],
+                             "content": {"application/json": {"schema": components.schema(Error)}}}
     return responses
 
 
-def _id_parameter(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
-def _profile_paths(section: str, model: str, input_model: str) -> dict:
-    list_params = [{"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d}
-                   for n, t, d in LIST_PARAMETERS]
-    body = {"required": True, **_json(input_model)}
-    item = [_id_parameter("profile_id")]
-    return {
-        f"/{section}": {
-            "get": {"operationId": f"list_{section}", "parameters": list_params,
-                    "responses": _responses("200", f"{model}List", ("401", "422"))},
-            "post": {"operationId": f"create_{section}", "requestBody": body,
-                     "responses": _responses("201", model, ("400", "401", "403", "422"))},
-        },
-        f"/{section}/{{profile_id}}": {
-            "get": {"operationId": f"get_{section}", "parameters": item,
-                    "responses": _responses("200", model, ("401", "404"))},
-            "patch": {"operationId": f"update_{section}", "parameters": item,
-                      "requestBody": {"required": True, "content": {"application/json": {
-                          "schema": {"type": "object", "description": f"Any fields of {input_model}"}}}},
-                      "responses": _responses("200", model, ("400", "401", "403", "404", "422"))},
-        },
-        f"/{section}/{{profile_id}}/archive": {
-            "post": {"operationId": f"archive_{section}", "parameters": item,
-                     "responses": _responses("200", model, ("401", "403", "404", "409"))},
-        },
-    }
+def describe(operation: Operation, values: dict[str, str], parameters: list[dict], components: Components) -> dict:
+    described = {"operationId": _pick(operation.operation_id, values).format(**values)}
+    if operation.description:
+        described["description"] = operation.description
+    query = query_parameters(operation.query) if operation.query else []
+    if parameters or query:
+        described["parameters"] = [*parameters, *query]
+    body = _pick(operation.body, values)
+    if body is not None:
+        described["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": components.schema(body)}}}
+    described["responses"] = _responses(operation, _pick(operation.answer, values), components)
+    return described
 
 
 @cache
 def openapi_spec() -> dict:
-    # Imported here: that module builds its paths with this module's helpers.
-    from matchmaker.api.arena_event_day import EVENT_DAY_MODELS, event_day_paths
-    from matchmaker.api.arena_organiser import organiser_paths
-    from matchmaker.api.arena_setup import setup_paths
-    from matchmaker.api.arenas import participant_paths
-    from matchmaker.api.collaborations import collaboration_paths
-    from matchmaker.api.funding import funding_paths
-    from matchmaker.api.members import MEMBER_MODELS, member_paths
-    from matchmaker.api.notifications import notification_paths
-    from matchmaker.api.privacy import privacy_paths
-
-    models = [*MODELS, *COLLABORATION_MODELS]
-    models += INDICATOR_MODELS
-    models += FUNDING_MODELS
-    models += ARENA_MODELS + SETUP_MODELS
-    models += EVENT_DAY_MODELS
-    models += MEMBER_MODELS
-    _, schema = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
-    paths = {**_profile_paths("needs", "Need", "NeedInput"),
-             **_profile_paths("capabilities", "Capability", "CapabilityInput")}
-    match_params = [{"name": n, "in": "query", "required": False, "schema": {"type": t}, "description": d}
-                    for n, t, d in MATCH_PARAMETERS]
-    for path, operation in (("/needs/{profile_id}/matches", "match_need"),
-                            ("/capabilities/{profile_id}/matches", "match_capability"),
-                            ("/needs/{profile_id}/similar", "similar_needs")):
-        paths[path] = {"get": {"operationId": operation, "parameters": [_id_parameter("profile_id"), *match_params],
-                               "responses": _responses("200", "MatchList", ("401", "404", "422"))}}
-    paths["/match"] = {"post": {"operationId": "match_text", "requestBody": {"required": True, **_json(
-        "TextMatchRequest")}, "responses": _responses("200", "MatchList", ("400", "401", "422"))}}
-    paths["/organisations"] = {"get": {"operationId": "list_organisations", "parameters": [
-        {"name": "kind", "in": "query", "required": False, "schema": {"type": "string"}}],
-        "responses": _responses("200", "OrganisationList", ("401",))}}
-    paths["/organisations/{organisation_id}"] = {"get": {
-        "operationId": "get_organisation", "parameters": [_id_parameter("organisation_id")],
-        "responses": _responses("200", "Organisation", ("401", "404"))}}
-    paths.update(collaboration_paths())
-    paths.update(indicator_paths())
-    paths.update(notification_paths())
-    paths.update(funding_paths())
-    paths.update(privacy_paths())
-    paths.update(participant_paths())
-    paths.update(organiser_paths())
-    paths.update(event_day_paths())
-    paths.update(member_paths())
-    for path, operations in setup_paths().items():  # beside the participants' operations on the same paths
-        paths.setdefault(path, {}).update(operations)
+    routes = [(rule, method, operation) for rule, method, operation in api_operations() if operation]
+    components = Components([operation for _, _, operation in routes])
+    paths: dict[str, dict] = {}
+    for rule, method, operation in routes:
+        for path, values, parameters in concrete_paths(rule):
+            paths.setdefault(path, {})[method] = describe(operation, values, parameters, components)
     return {
         "openapi": "3.1.0",
         "info": {"title": "matchmaker API", "version": "1.0.0",
                  "description": "Needs of clinical departments and capabilities of health-tech suppliers."},
-        "servers": [{"url": "/api/v1"}],
+        "servers": [{"url": PREFIX}],
         "security": [{"bearerAuth": []}],
-        "paths": paths,
-        "components": {"schemas": schema["$defs"],
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": components.schemas,
                        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
 

@@ -45,13 +45,14 @@ def bad_body():
     return error_response(400, "The request body must be a JSON object (Content-Type: application/json).")
 
 
-def parse_body(model: type[Body]) -> Body:
+def parse_body(model: type[Body], innermost_names: bool = False) -> Body:
     """The request's JSON object read as the model: 400 when the body is no JSON object, 422 with
-    the fields' errors when it does not fit."""
+    the fields' errors when it does not fit. The errors are keyed by the top-level field's name
+    ('terms'), or with ``innermost_names`` by the innermost one ('scope' within 'terms')."""
     body = json_body()
     if body is None:
         abort(bad_body())
-    return _validated(model, body)
+    return _validated(model, body, innermost_names)
 
 
 def parse_query(model: type[Body]) -> Body:
@@ -59,8 +60,18 @@ def parse_query(model: type[Body]) -> Body:
     return _validated(model, query_args())
 
 
-def _validated(model: type[Body], data: dict) -> Body:
+def _validated(model: type[Body], data: dict, innermost_names: bool = False) -> Body:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None
+        errors = _innermost_field_errors(error) if innermost_names else field_errors(error)
+        raise ValidationFailed(_("Please correct the marked fields."), errors) from None
+
+
+def _innermost_field_errors(error: ValidationError) -> dict[str, str]:
+    """Like field_errors, but keyed by the innermost field name of each error's location."""
+    errors: dict[str, str] = {}
+    for item in error.errors():
+        names = [str(part) for part in item["loc"] if not isinstance(part, int)]
+        errors.setdefault(names[-1] if names else "_form", item["msg"].removeprefix("Value error, "))
+    return errors

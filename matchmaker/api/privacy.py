@@ -5,27 +5,20 @@ from __future__ import annotations
 from flask import g
 
 from matchmaker.api import api_blueprint as bp
+from matchmaker.api.documented import documented
 from matchmaker.database import get_session
 from matchmaker.services import privacy
 from matchmaker.web.privacy import export_response
 
+SECTIONS = ("account", "organisation", "join_requests", "profiles_created", "funding_instruments_created",
+            "notifications", "notification_preferences", "emails", "api_tokens", "arena_registrations",
+            "meeting_requests", "collaboration_activity", "collaboration_terms_written", "follows", "match_views")
+EXPORT = {"type": "object", "description": "Everything stored about you; never password or token hashes",
+          "properties": {"format": {"type": "integer"}, "exported_at": {"type": "string", "format": "date-time"},
+                         **{name: {} for name in SECTIONS}}}
+
 
 @bp.get("/account/export")
+@documented("export_account", EXPORT, description="Download your personal data (an attachment)")
 def export_account():
     return export_response(privacy.export_user_data(get_session(), g.api_user))
-
-
-_SECTIONS = ("account", "organisation", "join_requests", "profiles_created", "funding_instruments_created",
-             "notifications", "notification_preferences", "emails", "api_tokens", "arena_registrations",
-             "meeting_requests", "collaboration_activity", "collaboration_terms_written", "follows", "match_views")
-_EXPORT = {"type": "object", "description": "Everything stored about you; never password or token hashes",
-           "properties": {"format": {"type": "integer"}, "exported_at": {"type": "string", "format": "date-time"},
-                          **{name: {} for name in _SECTIONS}}}
-_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-
-def privacy_paths() -> dict:
-    return {"/account/export": {"get": {
-        "operationId": "export_account", "description": "Download your personal data (an attachment)",
-        "responses": {"200": {"description": "Success", "content": {"application/json": {"schema": _EXPORT}}},
-                      "401": {"description": "Missing, unknown or revoked API token", **_ERROR}}}}}

@@ -8,16 +8,19 @@ from flask import g, url_for
 from pydantic import ValidationError
 
 from matchmaker.api import api_blueprint as bp
+from matchmaker.api.documented import Changes, PerPath, documented
 from matchmaker.api.errors import error_response
 from matchmaker.api.params import bad_body, facet_filters, json_body, query_args
-from matchmaker.api.schemas import LIST_BY_KIND, OUTPUT_BY_KIND, ListQuery
+from matchmaker.api.schemas import LIST_BY_KIND, OUTPUT_BY_KIND, Capability, CapabilityList, ListQuery, Need, NeedList
 from matchmaker.database import get_session
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.browse import browse_profiles
-from matchmaker.services.schemas import field_errors
+from matchmaker.services.schemas import CapabilityInput, NeedInput, field_errors
 
 KIND_BY_SECTION = {"needs": "need", "capabilities": "capability"}
 SECTION = "<any(needs, capabilities):section>"
+PROFILE = PerPath(needs=Need, capabilities=Capability)
+INPUT = PerPath(needs=NeedInput, capabilities=CapabilityInput)
 
 
 def serialise(profile) -> dict[str, Any]:
@@ -25,6 +28,7 @@ def serialise(profile) -> dict[str, Any]:
 
 
 @bp.get(f"/{SECTION}")
+@documented("list_{section}", PerPath(needs=NeedList, capabilities=CapabilityList), errors=("422",), query=ListQuery)
 def list_profiles(section: str):
     kind = KIND_BY_SECTION[section]
     try:
@@ -40,6 +44,7 @@ def list_profiles(section: str):
 
 
 @bp.post(f"/{SECTION}")
+@documented("create_{section}", PROFILE, status=201, errors=("400", "403", "422"), body=INPUT)
 def create_profile(section: str):
     body = json_body()
     if body is None:
@@ -50,12 +55,15 @@ def create_profile(section: str):
 
 
 @bp.get(f"/{SECTION}/<int:profile_id>")
+@documented("get_{section}", PROFILE, errors=("404",))
 def get_profile(section: str, profile_id: int):
     profile = profile_service.get_visible_profile(get_session(), g.api_user, KIND_BY_SECTION[section], profile_id)
     return serialise(profile)
 
 
 @bp.patch(f"/{SECTION}/<int:profile_id>")
+@documented("update_{section}", PROFILE, errors=("400", "403", "404", "422"),
+            body=PerPath(needs=Changes(NeedInput), capabilities=Changes(CapabilityInput)))
 def update_profile(section: str, profile_id: int):
     body = json_body()
     if body is None:
@@ -66,6 +74,7 @@ def update_profile(section: str, profile_id: int):
 
 
 @bp.post(f"/{SECTION}/<int:profile_id>/archive")
+@documented("archive_{section}", PROFILE, errors=("403", "404", "409"))
 def archive_profile(section: str, profile_id: int):
     db = get_session()
     profile = profile_service.get_visible_profile(db, g.api_user, KIND_BY_SECTION[section], profile_id)

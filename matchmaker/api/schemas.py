@@ -83,6 +83,10 @@ class OrganisationList(BaseModel):
     items: list[Organisation]
 
 
+class OrganisationQuery(BaseModel):
+    kind: str | None = Field(default=None, description="Only organisations of this kind")
+
+
 class ErrorDetail(BaseModel):
     status: int
     message: str
@@ -93,27 +97,31 @@ class Error(BaseModel):
     error: ErrorDetail
 
 
+ANY_OF = "repeat or comma-separate for several (any of)"
+
+
 class FacetQuery(BaseModel):
     """The filters that listing and matching share."""
 
     model_config = ConfigDict(extra="forbid")
 
-    clinical_area: list[str] = Field(default_factory=list)
-    care_setting: list[str] = Field(default_factory=list)
-    trl_min: Annotated[int, Field(ge=1, le=9)] | None = None
-    trl_max: Annotated[int, Field(ge=1, le=9)] | None = None
-    country: str | None = None
-    language: str | None = None
+    clinical_area: list[str] = Field(default_factory=list, description=f"Clinical area code; {ANY_OF}")
+    care_setting: list[str] = Field(default_factory=list, description=f"Care setting code; {ANY_OF}")
+    trl_min: Annotated[int, Field(ge=1, le=9)] | None = Field(default=None, description="Lowest TRL")
+    trl_max: Annotated[int, Field(ge=1, le=9)] | None = Field(default=None, description="Highest TRL")
+    country: str | None = Field(default=None, description="Organisation's country code (NO, SE, DK, FI, IS, other)")
+    language: str | None = Field(default=None, description="Language code of the profile (nb, nn, sv, da, en)")
 
 
 class ListQuery(FacetQuery):
     """Query parameters of the list endpoints."""
 
-    q: Annotated[str, Field(max_length=200)] = ""
-    organisation: Id | None = None
-    mine: bool = False
-    page: Annotated[int, Field(ge=1)] = 1
-    per_page: Annotated[int, Field(ge=1, le=MAX_PER_PAGE)] = PER_PAGE
+    q: Annotated[str, Field(max_length=200)] = Field(
+        default="", description="Words that must all appear in the title, text or organisation name")
+    organisation: Id | None = Field(default=None, description="Organisation id")
+    mine: bool = Field(default=False, description="Only your organisation's profiles, drafts included")
+    page: Annotated[int, Field(ge=1)] = Field(default=1, description="Page number, from 1")
+    per_page: Annotated[int, Field(ge=1, le=MAX_PER_PAGE)] = Field(default=PER_PAGE, description="Items per page")
 
 
 OUTPUT_BY_KIND = {"need": Need, "capability": Capability}
@@ -123,9 +131,10 @@ LIST_BY_KIND = {"need": NeedList, "capability": CapabilityList}
 class MatchFilters(FacetQuery):
     """Filters of the match endpoints; they apply before ranking."""
 
-    organisation_kind: str | None = None
-    limit: Annotated[int, Field(ge=1, le=50)] = 10
-    offset: Annotated[int, Field(ge=0, le=100, description="Matches to skip, for the next page.")] = 0
+    organisation_kind: str | None = Field(default=None, description="Kind of the matched profile's organisation")
+    limit: Annotated[int, Field(ge=1, le=50)] = Field(default=10, description="How many matches")
+    offset: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=0, description="Matches to skip: the next page starts at offset + limit")
 
 
 class TextMatchRequest(MatchFilters):
