@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from matchmaker.services.browse import MAX_PER_PAGE, PER_PAGE
+
 NEED = {"title": "Sepsis found too late", "description": "Patients with sepsis are recognised hours too late.",
         "language": "en", "clinical_areas": ["emergency_medicine"], "care_settings": ["emergency"],
         "trl_min": 5, "trl_max": 8, "status": "published"}
@@ -164,6 +166,31 @@ def test_openapi_document_matches_routes(app, client):
             concrete = path.replace("<any(needs, capabilities):section}", section) if section else path
             real |= {(concrete, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == real
+
+
+def test_every_api_route_is_marked_with_its_operation(app):
+    from matchmaker.api.openapi import api_operations
+
+    with app.app_context():
+        routes = list(api_operations())
+    assert [(rule, method) for rule, method, operation in routes if operation is None] == []
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    ids = [operation["operationId"] for item in spec["paths"].values() for operation in item.values()]
+    assert len(ids) == len(set(ids)) > 80
+
+
+def test_openapi_parameters_and_bodies_come_from_the_handlers_models(client):
+    spec = client.get("/api/v1/openapi.json").json
+    listing = {p["name"]: p["schema"] for p in spec["paths"]["/needs"]["get"]["parameters"]}
+    assert listing["per_page"] == {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": PER_PAGE}
+    assert listing["clinical_area"] == {"type": "array", "items": {"type": "string"}}
+    matches = {p["name"]: p["schema"] for p in spec["paths"]["/capabilities/{profile_id}/matches"]["get"]["parameters"]}
+    assert matches["profile_id"] == {"type": "integer"} and matches["limit"]["maximum"] == 50
+    assert matches["care_setting"]["type"] == "array"
+    patch = spec["paths"]["/needs/{profile_id}"]["patch"]["requestBody"]["content"]["application/json"]["schema"]
+    changes = spec["components"]["schemas"][patch["$ref"].rsplit("/", 1)[-1]]
+    assert "required" not in changes and "title" in changes["properties"]
+    assert "required" in spec["components"]["schemas"]["NeedInput"]
 
 
 def test_openapi_responses_validate_against_schema(api, client, make, clinician):

@@ -121,6 +121,13 @@ def test_template_terms_and_a_department_invitation(as_user, make, parties):
     assert funder.status_code == 403
 
 
+def test_a_nested_terms_field_reports_under_its_own_name(as_user, parties):
+    supplier, _clinician, need, product = parties
+    bad = as_user(supplier).post(f"{BASE}/collaborations", json={
+        "need_id": need.id, "capability_id": product.id, "terms": {"period_start": "soon"}})
+    assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"period_start"}
+
+
 def test_refused_moves_say_why(as_user, parties):
     supplier, clinician, need, product = parties
     as_supplier, as_department = as_user(supplier), as_user(clinician)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from flask import g
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +15,6 @@ from matchmaker.api.schemas import Timestamp
 from matchmaker.database import get_session
 from matchmaker.services import invitations, join_requests, members, organisations
 
-Body = TypeVar("Body", bound=BaseModel)
 ORG = "/organisations/<int:organisation_id>"
 
 
