@@ -202,3 +202,13 @@ def test_openapi_responses_validate_against_schema(api, client, make, clinician)
     schema = {"$ref": "#/components/schemas/NeedList", "components": spec["components"]}
     errors = list(Draft202012Validator(schema).iter_errors(body))
     assert errors == []
+
+
+def test_a_handler_reading_another_model_than_documented_fails_in_tests(app):
+    from matchmaker.api.funding_schemas import FollowRequest, FundingLinkRequest
+    from matchmaker.api.params import parse_body
+
+    with app.test_request_context("/api/v1/follows", method="POST", json={"need_id": 1}):
+        assert parse_body(FollowRequest).need_id == 1
+        with pytest.raises(AssertionError, match="documents"):
+            parse_body(FundingLinkRequest)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
+from matchmaker.api.documented import operation_of
 from matchmaker.api.errors import error_response
 from matchmaker.api.schemas import FacetQuery
 from matchmaker.services.browse import ProfileFilters
@@ -49,6 +50,7 @@ def parse_body(model: type[Body], innermost_names: bool = False) -> Body:
     """The request's JSON object read as the model: 400 when the body is no JSON object, 422 with
     the fields' errors when it does not fit. The errors are keyed by the top-level field's name
     ('terms'), or with ``innermost_names`` by the innermost one ('scope' within 'terms')."""
+    _ensure_documented("body", model)
     body = json_body()
     if body is None:
         abort(bad_body())
@@ -57,7 +59,18 @@ def parse_body(model: type[Body], innermost_names: bool = False) -> Body:
 
 def parse_query(model: type[Body]) -> Body:
     """The query string read as the model: 422 with the fields' errors when it does not fit."""
+    _ensure_documented("query", model)
     return _validated(model, query_args())
+
+
+def _ensure_documented(part: str, model: type[BaseModel]) -> None:
+    """In tests, a handler that reads another model than its operation documents fails loudly, so
+    the OpenAPI document cannot drift from what the handlers read."""
+    if current_app.testing:
+        documented = getattr(operation_of(current_app.view_functions[request.endpoint]), part, None)
+        if documented is not model:
+            raise AssertionError(f"{request.endpoint} reads its {part} as {model.__name__}, "
+                                 f"but its operation documents {documented!r}")
 
 
 def _validated(model: type[Body], data: dict, innermost_names: bool = False) -> Body:
