@@ -3,17 +3,14 @@ so the API refuses and allows exactly what the pages do."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from flask import abort, g, url_for
 from flask_babel import gettext as _
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api import collaboration_schemas as schemas
 from matchmaker.api.openapi import _id_parameter, _json, _responses
-from matchmaker.api.params import bad_body, json_body, query_args
+from matchmaker.api.params import bad_body, json_body, parse_body, parse_query
 from matchmaker.database import get_session
 from matchmaker.models import Collaboration, Profile
 from matchmaker.services import profiles as profile_service
@@ -23,32 +20,7 @@ from matchmaker.services.collaborations import terms as terms_rules
 from matchmaker.services.errors import NotFound, ValidationFailed
 from matchmaker.vocabulary import COLLABORATION_STAGES
 
-Input = TypeVar("Input", bound=BaseModel)
 ITEM = "/collaborations/<int:collaboration_id>"
-
-
-def _field_errors(error: ValidationError) -> dict[str, str]:
-    """pydantic's errors keyed by the innermost field name, which is also the name the terms
-    service uses, so a nested terms field reports as 'scope' both ways."""
-    errors: dict[str, str] = {}
-    for item in error.errors():
-        names = [str(part) for part in item["loc"] if not isinstance(part, int)]
-        errors.setdefault(names[-1] if names else "_form", item["msg"].removeprefix("Value error, "))
-    return errors
-
-
-def _parse(model: type[Input], data: dict) -> Input:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed(_("Please correct the marked fields."), _field_errors(error)) from error
-
-
-def _read_body(model: type[Input]) -> Input:
-    body = json_body()
-    if body is None:
-        abort(bad_body())
-    return _parse(model, body)
 
 
 def _visible(collaboration_id: int) -> tuple[Session, Collaboration]:
@@ -74,19 +46,18 @@ def _referenced_profile(db: Session, kind: str, profile_id: int | None, field: s
 
 @bp.get("/collaborations")
 def list_collaborations():
-    query = _parse(schemas.CollaborationQuery, query_args())
+    query = parse_query(schemas.CollaborationQuery)
     found = collab.visible_collaborations(get_session(), g.api_user, query.listed, query.stage)
     return schemas.collaboration_list(found)
 
 
 @bp.post("/collaborations")
 def propose_collaboration():
-    wanted = _read_body(schemas.ProposeRequest)
+    wanted = parse_body(schemas.ProposeBody)
     db = get_session()
     need = _referenced_profile(db, "need", wanted.need_id, "need_id")
     capability = _referenced_profile(db, "capability", wanted.capability_id, "capability_id")
-    changes = wanted.terms.model_dump(exclude_unset=True) if wanted.terms else {}
-    terms = {**terms_rules.template(need, capability), **changes}
+    terms = {**terms_rules.template(need, capability), **(wanted.terms or {})}
     collaboration = collab.propose(db, g.api_user, need, capability, terms)
     location = url_for("api.get_collaboration", collaboration_id=collaboration.id)
     return _detail(collaboration), 201, {"Location": location}
@@ -100,8 +71,11 @@ def get_collaboration(collaboration_id: int):
 @bp.post(f"{ITEM}/terms")
 def write_terms(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    changes = _read_body(schemas.TermsInput).model_dump(exclude_unset=True)
-    current = {name: getattr(collaboration.current_terms, name) for name in schemas.TermsInput.model_fields}
+    changes = json_body()
+    if changes is None:
+        abort(bad_body())
+    # The terms service checks the merged terms once, unknown fields included.
+    current = {name: getattr(collaboration.current_terms, name) for name in terms_rules.FIELDS}
     collab.update_terms(db, g.api_user, collaboration, {**current, **changes})
     return _detail(collaboration)
 
@@ -115,27 +89,27 @@ def agree_to_terms(collaboration_id: int):
 @bp.post(f"{ITEM}/move")
 def move_collaboration(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    wanted = _read_body(schemas.MoveRequest)
+    wanted = parse_body(schemas.MoveRequest)
     return _detail(collab.move(db, g.api_user, collaboration, wanted.to, wanted.note))
 
 
 @bp.post(f"{ITEM}/comments")
 def comment_on_collaboration(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    collab.comment(db, g.api_user, collaboration, _read_body(schemas.CommentRequest).text)
+    collab.comment(db, g.api_user, collaboration, parse_body(schemas.CommentRequest).text)
     return _detail(collaboration)
 
 
 @bp.post(f"{ITEM}/listing")
 def set_collaboration_listing(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    return _detail(collab.set_listing(db, g.api_user, collaboration, _read_body(schemas.ListingRequest).listed))
+    return _detail(collab.set_listing(db, g.api_user, collaboration, parse_body(schemas.ListingRequest).listed))
 
 
 @bp.post(f"{ITEM}/result")
 def publish_collaboration_result(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    return _detail(collab.publish_result(db, g.api_user, collaboration, _read_body(schemas.ResultRequest).summary))
+    return _detail(collab.publish_result(db, g.api_user, collaboration, parse_body(schemas.ResultRequest).summary))
 
 
 def _visible_need(profile_id: int) -> tuple[Session, Profile]:
@@ -156,7 +130,7 @@ def need_co_owners(profile_id: int):
 @bp.post("/needs/<int:profile_id>/join")
 def join_need(profile_id: int):
     db, need = _visible_need(profile_id)
-    wanted = _read_body(schemas.JoinRequest)
+    wanted = parse_body(schemas.JoinRequest)
     joint_needs.join(db, g.api_user, need, wanted.site, wanted.patient_volume)
     return _joint_need(db, need), 201, {"Location": url_for("api.need_co_owners", profile_id=need.id)}
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask import abort, request
-from flask_babel import gettext as _
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from matchmaker.api.errors import error_response
 from matchmaker.api.schemas import FacetQuery
 from matchmaker.services.browse import ProfileFilters
-from matchmaker.services.errors import ValidationFailed
-from matchmaker.services.schemas import field_errors
+from matchmaker.services.schemas import validated
 
 Body = TypeVar("Body", bound=BaseModel)
 
@@ -51,16 +49,9 @@ def parse_body(model: type[Body]) -> Body:
     body = json_body()
     if body is None:
         abort(bad_body())
-    return _validated(model, body)
+    return validated(model, body)
 
 
 def parse_query(model: type[Body]) -> Body:
     """The query string read as the model: 422 with the fields' errors when it does not fit."""
-    return _validated(model, query_args())
-
-
-def _validated(model: type[Body], data: dict) -> Body:
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None
+    return validated(model, query_args())

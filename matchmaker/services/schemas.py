@@ -6,7 +6,7 @@ drift from what the API accepts.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from flask_babel import gettext as _
 from pydantic import (
@@ -32,6 +32,8 @@ from matchmaker.vocabulary import (
     REGULATORY_CLASSES,
     TEST_TYPES,
 )
+
+Input = TypeVar("Input", bound=BaseModel)
 
 
 def _codes(vocabulary: dict) -> Any:
@@ -95,7 +97,8 @@ INPUT_BY_KIND: dict[str, type[ProfileInput]] = {"need": NeedInput, "capability":
 
 
 def field_errors(error: PydanticValidationError) -> dict[str, str]:
-    """pydantic's errors as {field: message}; errors across fields go under ``_form``."""
+    """pydantic's errors as {field: message}, the first one of each field; errors across fields
+    go under ``_form``. The one converter: pages and the API show the same fields."""
     errors: dict[str, str] = {}
     for item in error.errors():
         loc = [str(part) for part in item["loc"] if not isinstance(part, int)]
@@ -105,14 +108,19 @@ def field_errors(error: PydanticValidationError) -> dict[str, str]:
     return errors
 
 
-def validate_profile(kind: str, data: dict[str, Any]) -> ProfileInput:
-    """Validate profile input or raise ValidationFailed with per-field messages."""
-    schema = INPUT_BY_KIND[kind]
-    cleaned = {key: (None if value == "" else value) for key, value in nfc(data).items()}
+def validated(model: type[Input], data: Any, context: dict | None = None) -> Input:
+    """data read as the model, or ValidationFailed with the fields' errors: how every service
+    and API endpoint checks its input, so that all refuse with the same shape."""
     try:
-        return schema.model_validate(cleaned)
+        return model.model_validate(data, context=context)
     except PydanticValidationError as error:
         raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None
+
+
+def validate_profile(kind: str, data: dict[str, Any]) -> ProfileInput:
+    """Validate profile input or raise ValidationFailed with per-field messages."""
+    cleaned = {key: (None if value == "" else value) for key, value in nfc(data).items()}
+    return validated(INPUT_BY_KIND[kind], cleaned)
 
 
 def known_fields(kind: str) -> set[str]:

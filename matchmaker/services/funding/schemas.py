@@ -7,10 +7,9 @@ from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
 from matchmaker.services.errors import ValidationFailed
-from matchmaker.services.schemas import Description, LongText, Title, Trl, _codes, field_errors
+from matchmaker.services.schemas import Description, LongText, Title, Trl, _codes, validated
 from matchmaker.vocabulary import (
     CLINICAL_AREAS,
     COUNTRIES,
@@ -75,9 +74,4 @@ def validate_instrument(data: dict[str, Any]) -> InstrumentInput:
     """Validate instrument input or raise ValidationFailed with per-field messages."""
     cleaned = {key: (None if value == "" and key not in ("requirements", "url") else value)
                for key, value in data.items()}
-    try:
-        return InstrumentInput.model_validate(cleaned)
-    except ValidationFailed:
-        raise
-    except PydanticValidationError as error:
-        raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None
+    return validated(InstrumentInput, cleaned)
