@@ -42,11 +42,15 @@ def _codes(vocabulary: dict) -> Any:
 
 # Imports and the API take any non-empty text: a product called "Qi" or a terse line from another
 # system is still a profile. The web form asks for more, to help people write useful profiles.
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Trl = Annotated[int, Field(ge=1, le=9)]
+# The limits are named so that the forms state the same ones.
+TITLE_LIMIT, DESCRIPTION_LIMIT, LONG_TEXT_LIMIT, SHORT_TEXT_LIMIT, PHRASE_LIMIT = 200, 20000, 10000, 200, 300
+TRL_RANGE = (1, 9)
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_LIMIT)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_LIMIT)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=LONG_TEXT_LIMIT)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_TEXT_LIMIT)]
+Phrase = Annotated[str, StringConstraints(max_length=PHRASE_LIMIT)]
+Trl = Annotated[int, Field(ge=TRL_RANGE[0], le=TRL_RANGE[1])]
 
 
 class ProfileInput(BaseModel):
@@ -70,7 +74,7 @@ class NeedInput(ProfileInput):
     test_period: ShortText | None = None
     trl_min: Trl | None = None
     trl_max: Trl | None = None
-    evidence_level: Annotated[str, StringConstraints(max_length=300)] | None = None
+    evidence_level: Phrase | None = None
     dpia_needed: bool | None = None
     patient_data: bool | None = None
     procurement_route: _codes(PROCUREMENT_ROUTES) | None = None
@@ -90,7 +94,7 @@ class CapabilityInput(ProfileInput):
     trl: Trl | None = None
     evidence: LongText | None = None
     clinic_needs: LongText | None = None
-    funding_sought: Annotated[str, StringConstraints(max_length=300)] | None = None
+    funding_sought: Phrase | None = None
 
 
 INPUT_BY_KIND: dict[str, type[ProfileInput]] = {"need": NeedInput, "capability": CapabilityInput}

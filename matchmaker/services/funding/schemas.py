@@ -19,8 +19,10 @@ from matchmaker.vocabulary import (
 )
 
 Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")]
-Link = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://\S+)?$")]
+LINK_LIMIT = 500
+Link = Annotated[str, StringConstraints(strip_whitespace=True, max_length=LINK_LIMIT, pattern=r"^(https?://\S+)?$")]
 Amount = Annotated[int, Field(ge=0, le=2_000_000_000)]
+TRUSTS_RANGE = (1, 50)
 
 
 class InstrumentInput(BaseModel):
@@ -39,7 +41,7 @@ class InstrumentInput(BaseModel):
     currency: Currency = "NOK"
     rolling: bool = False
     deadline: date | None = None
-    min_trusts: Annotated[int, Field(ge=1, le=50)] | None = None
+    min_trusts: Annotated[int, Field(ge=TRUSTS_RANGE[0], le=TRUSTS_RANGE[1])] | None = None
     requires_supplier: bool = False
     trl_min: Trl | None = None
     trl_max: Trl | None = None
