@@ -112,13 +112,13 @@ def field_errors(error: PydanticValidationError) -> dict[str, str]:
     return errors
 
 
-def validated(model: type[Input], data: Any, context: dict | None = None) -> Input:
+def validated(model: type[Input], data: Any, context: dict | None = None, message: str | None = None) -> Input:
     """data read as the model, or ValidationFailed with the fields' errors: how every service
     and API endpoint checks its input, so that all refuse with the same shape."""
     try:
         return model.model_validate(data, context=context)
     except PydanticValidationError as error:
-        raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None
+        raise ValidationFailed(message or _("Please correct the marked fields."), field_errors(error)) from None
 
 
 def validate_profile(kind: str, data: dict[str, Any]) -> ProfileInput:
