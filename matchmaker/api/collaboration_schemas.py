@@ -27,9 +27,10 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The terms as the OpenAPI document shows them; the endpoints pass the terms on unread, and the
+# terms service's own TermsInput checks them once.
 class TermsInput(Request):
-    """The terms service's TermsInput as the OpenAPI document shows it; the service checks them.
-    Terms of a collaboration. Fields left out keep their earlier value: the template's when
+    """Terms of a collaboration. Fields left out keep their earlier value: the template's when
     proposing, the current version's when writing a new version."""
 
     scope: Text | None = None
