@@ -12,16 +12,28 @@ from pydantic import Field
 from matchmaker.api.arena_schemas import PlacedMeeting, Request, _placed
 from matchmaker.models import Meeting
 from matchmaker.services.arenas.agenda import OUTCOME_NOTE_LIMIT
-from matchmaker.services.arenas.setup import MAX_SLOTS, MAX_TABLES, TABLE_NAME_LIMIT, SessionSpec
+from matchmaker.services.arenas.setup_schema import (
+    DESCRIPTION_LIMIT,
+    MAX_SLOTS,
+    MAX_TABLES,
+    MEETINGS_RANGE,
+    MINUTES_RANGE,
+    TABLE_NAME_LIMIT,
+    TITLE_LIMIT,
+    VENUE_LIMIT,
+    SessionSpec,
+)
 from matchmaker.vocabulary import ARENA_STATUSES, ATTENDANCE, GROUP_PAIRS, MEETING_OUTCOMES
 
-Title = Annotated[str, Field(min_length=1, max_length=200)]
-Venue = Annotated[str, Field(max_length=300, description="Where the arena takes place.")]
-Description = Annotated[str, Field(max_length=5000)]
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_LIMIT)]
+Venue = Annotated[str, Field(max_length=VENUE_LIMIT, description="Where the arena takes place.")]
+Description = Annotated[str, Field(max_length=DESCRIPTION_LIMIT)]
 TimeZone = Annotated[str, Field(min_length=1, max_length=64, description="A time zone name such as Europe/Oslo; "
                                 "the sessions and deadlines are in it.")]
-MeetingMinutes = Annotated[int, Field(ge=5, le=240, description="The length of every slot.")]
-MaxMeetings = Annotated[int, Field(ge=1, le=100, description="The most meetings a participant may have.")]
+MeetingMinutes = Annotated[int, Field(ge=MINUTES_RANGE[0], le=MINUTES_RANGE[1],
+                                      description="The length of every slot.")]
+MaxMeetings = Annotated[int, Field(ge=MEETINGS_RANGE[0], le=MEETINGS_RANGE[1],
+                                   description="The most meetings a participant may have.")]
 Deadline = Annotated[datetime, Field(description="Without an offset, in the arena's local time.")]
 # Whole minutes, without an offset: a session's times are the arena's local times.
 Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["09:00"])]

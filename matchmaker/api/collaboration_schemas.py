@@ -4,7 +4,7 @@ generated from these models, so it cannot disagree with the responses."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,8 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The terms as the OpenAPI document shows them; the endpoints pass the terms on unread, and the
+# terms service's own TermsInput checks them once.
 class TermsInput(Request):
     """Terms of a collaboration. Fields left out keep their earlier value: the template's when
     proposing, the current version's when writing a new version."""
@@ -50,6 +52,13 @@ class ProposeRequest(Request):
     capability_id: Id | None = Field(
         default=None, description="Your capability profile as a supplier; the invited supplier's as a department.")
     terms: TermsInput | None = Field(default=None, description="Left out, the terms start from the template.")
+
+
+class ProposeBody(ProposeRequest):
+    """A proposal as the endpoint reads it: the terms stay a plain object, checked once by the
+    terms service after the template has filled in what was left out."""
+
+    terms: dict[str, Any] | None = None
 
 
 class MoveRequest(Request):

@@ -3,7 +3,7 @@ so the API refuses and allows exactly what the pages do."""
 
 from __future__ import annotations
 
-from flask import g, url_for
+from flask import abort, g, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -11,7 +11,7 @@ from matchmaker.api import api_blueprint as bp
 from matchmaker.api import collaboration_schemas as schemas
 from matchmaker.api.collaboration_schemas import CollaborationDetail, JointNeed
 from matchmaker.api.documented import documented
-from matchmaker.api.params import parse_body, parse_query
+from matchmaker.api.params import bad_body, json_body, parse_body, parse_query
 from matchmaker.database import get_session
 from matchmaker.models import Collaboration, Profile
 from matchmaker.services import profiles as profile_service
@@ -22,12 +22,6 @@ from matchmaker.services.errors import NotFound, ValidationFailed
 
 ITEM = "/collaborations/<int:collaboration_id>"
 ACTION_ERRORS = ("403", "404")  # every action on a collaboration
-
-
-def _body(model):
-    """The body read as the model; a nested field's error is keyed by its own name ('scope', not
-    'terms'), the name the terms service uses, so both report it alike."""
-    return parse_body(model, innermost_names=True)
 
 
 def _visible(collaboration_id: int) -> tuple[Session, Collaboration]:
@@ -63,12 +57,11 @@ def list_collaborations():
 @documented("propose_collaboration", CollaborationDetail, status=201, errors=("400", "403", "422"),
             body=schemas.ProposeRequest)
 def propose_collaboration():
-    wanted = _body(schemas.ProposeRequest)
+    wanted = parse_body(schemas.ProposeBody)
     db = get_session()
     need = _referenced_profile(db, "need", wanted.need_id, "need_id")
     capability = _referenced_profile(db, "capability", wanted.capability_id, "capability_id")
-    changes = wanted.terms.model_dump(exclude_unset=True) if wanted.terms else {}
-    terms = {**terms_rules.template(need, capability), **changes}
+    terms = {**terms_rules.template(need, capability), **(wanted.terms or {})}
     collaboration = collab.propose(db, g.api_user, need, capability, terms)
     location = url_for("api.get_collaboration", collaboration_id=collaboration.id)
     return _detail(collaboration), 201, {"Location": location}
@@ -84,8 +77,11 @@ def get_collaboration(collaboration_id: int):
 @documented("write_terms", CollaborationDetail, errors=ACTION_ERRORS + ("400", "409", "422"), body=schemas.TermsInput)
 def write_terms(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    changes = _body(schemas.TermsInput).model_dump(exclude_unset=True)
-    current = {name: getattr(collaboration.current_terms, name) for name in schemas.TermsInput.model_fields}
+    changes = json_body()
+    if changes is None:
+        abort(bad_body())
+    # The terms service checks the merged terms once, unknown fields included.
+    current = {name: getattr(collaboration.current_terms, name) for name in terms_rules.FIELDS}
     collab.update_terms(db, g.api_user, collaboration, {**current, **changes})
     return _detail(collaboration)
 
@@ -102,7 +98,7 @@ def agree_to_terms(collaboration_id: int):
             body=schemas.MoveRequest)
 def move_collaboration(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    wanted = _body(schemas.MoveRequest)
+    wanted = parse_body(schemas.MoveRequest)
     return _detail(collab.move(db, g.api_user, collaboration, wanted.to, wanted.note))
 
 
@@ -111,7 +107,7 @@ def move_collaboration(collaboration_id: int):
             body=schemas.CommentRequest)
 def comment_on_collaboration(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    collab.comment(db, g.api_user, collaboration, _body(schemas.CommentRequest).text)
+    collab.comment(db, g.api_user, collaboration, parse_body(schemas.CommentRequest).text)
     return _detail(collaboration)
 
 
@@ -120,7 +116,7 @@ def comment_on_collaboration(collaboration_id: int):
             body=schemas.ListingRequest)
 def set_collaboration_listing(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    return _detail(collab.set_listing(db, g.api_user, collaboration, _body(schemas.ListingRequest).listed))
+    return _detail(collab.set_listing(db, g.api_user, collaboration, parse_body(schemas.ListingRequest).listed))
 
 
 @bp.post(f"{ITEM}/result")
@@ -128,7 +124,7 @@ def set_collaboration_listing(collaboration_id: int):
             body=schemas.ResultRequest)
 def publish_collaboration_result(collaboration_id: int):
     db, collaboration = _visible(collaboration_id)
-    return _detail(collab.publish_result(db, g.api_user, collaboration, _body(schemas.ResultRequest).summary))
+    return _detail(collab.publish_result(db, g.api_user, collaboration, parse_body(schemas.ResultRequest).summary))
 
 
 def _visible_need(profile_id: int) -> tuple[Session, Profile]:
@@ -152,7 +148,7 @@ def need_co_owners(profile_id: int):
             body=schemas.JoinNeedRequest)
 def join_need(profile_id: int):
     db, need = _visible_need(profile_id)
-    wanted = _body(schemas.JoinNeedRequest)
+    wanted = parse_body(schemas.JoinNeedRequest)
     joint_needs.join(db, g.api_user, need, wanted.site, wanted.patient_volume)
     return _joint_need(db, need), 201, {"Location": url_for("api.need_co_owners", profile_id=need.id)}
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from flask_babel import gettext as _
+from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import User
 from matchmaker.models.activity import NotificationPreference
-from matchmaker.services.errors import ValidationFailed
+from matchmaker.services.schemas import validated
 from matchmaker.vocabulary import NOTIFICATION_TOPICS
 
 CHANNELS = ("in_app", "email")
@@ -48,12 +49,34 @@ def all_channels(session: Session, user: User) -> dict[str, Channels]:
             for topic in NOTIFICATION_TOPICS}
 
 
+def _unknown_topic(value: Any) -> Any:
+    raise ValueError(_("Unknown notification topic."))
+
+
+def _switches(value: Any) -> dict[str, bool]:
+    if not isinstance(value, dict) or set(value) - set(CHANNELS) or \
+            not all(isinstance(flag, bool) for flag in value.values()):
+        raise ValueError(_("Give in_app and/or email as true or false."))
+    return value
+
+
+class _Topics(BaseModel):
+    # Unknown topics are extra fields whose every value is refused, so each is reported under its
+    # own name, as the known ones are.
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Annotated[Any, BeforeValidator(_unknown_topic)]]
+
+
+# One field per topic: a channel left out of a topic keeps its value, a topic left out keeps its channels.
+PreferencesInput = create_model(
+    "PreferencesInput", __base__=_Topics,
+    **{topic: (Annotated[dict[str, bool], BeforeValidator(_switches)], None) for topic in NOTIFICATION_TOPICS})
+
+
 def save(session: Session, user: User, choices: Mapping[str, Channels]) -> dict[str, Channels]:
     """Stores the given topics' channels; topics left out keep theirs."""
-    unknown = sorted(set(choices) - set(NOTIFICATION_TOPICS))
-    if unknown:
-        raise ValidationFailed(_("Unknown notification topic."),
-                               {topic: _("Unknown notification topic.") for topic in unknown})
+    validated(PreferencesInput, {topic: channels.as_dict() for topic, channels in choices.items()},
+              message=_("Unknown notification topic."))
     for topic, channels in choices.items():
         row = session.get(NotificationPreference, (user.id, topic))
         if row is None:
@@ -67,16 +90,7 @@ def save(session: Session, user: User, choices: Mapping[str, Channels]) -> dict[
 def from_json(session: Session, user: User, body: Mapping[str, Any]) -> dict[str, Channels]:
     """Choices from a JSON object like {"deadlines": {"email": true}}. A channel left out keeps
     its current value, so clients can change one switch without knowing the others."""
+    wanted = validated(PreferencesInput, body, message=_("Some notification preferences are not valid."))
     current = all_channels(session, user)
-    choices, errors = {}, {}
-    for topic, value in body.items():
-        if topic not in NOTIFICATION_TOPICS:
-            errors[topic] = _("Unknown notification topic.")
-        elif not isinstance(value, dict) or set(value) - set(CHANNELS) or \
-                not all(isinstance(flag, bool) for flag in value.values()):
-            errors[topic] = _("Give in_app and/or email as true or false.")
-        else:
-            choices[topic] = Channels(**{**current[topic].as_dict(), **value})
-    if errors:
-        raise ValidationFailed(_("Some notification preferences are not valid."), errors)
-    return choices
+    return {topic: Channels(**{**current[topic].as_dict(), **value})
+            for topic, value in wanted.model_dump(exclude_unset=True).items()}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -17,6 +18,7 @@ from matchmaker.models.types import utcnow
 from matchmaker.services import audit, permissions
 from matchmaker.services.browse import Page
 from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
+from matchmaker.services.schemas import validated
 from matchmaker.services.storable import nfc
 from matchmaker.vocabulary import COMPANY_SIZES, COUNTRIES, ORGANISATION_KINDS, PARENT_KINDS
 
@@ -31,40 +33,100 @@ ADMIN_STATES = {
 ADMIN_PER_PAGE = 50
 
 
+NAME_LENGTH = (2, 200)
+TEXT_LIMITS = {"org_number": 40, "website": 300}  # the widths of their columns
+FIRST_YEAR = 1800
+
+
+class OrganisationInput(BaseModel):
+    """An organisation's facts. Imports carry more (extra, external_id), kept as they are; the
+    parent is checked apart, as it needs the database."""
+
+    model_config = ConfigDict(extra="allow", validate_default=True)
+
+    name: str = ""
+    kind: Any = None
+    country: Any = "NO"
+    size: Any = None
+    website: Any = None
+    org_number: Any = None
+    founded: Any = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: Any) -> str:
+        name = str(value or "").strip()
+        if not NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1]:
+            raise ValueError(_("Give the organisation's name (2 to 200 characters)."))  # NAME_LENGTH
+        return name
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        return _chosen(value, ORGANISATION_KINDS, _("Choose what kind of organisation this is."))
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: Any) -> Any:
+        return _chosen(value, COUNTRIES, _("Choose a country from the list."))
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, value: Any) -> Any:
+        return _chosen(value, COMPANY_SIZES, _("Choose a size from the list.")) if value else value
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, value: Any) -> Any:
+        if value and not str(value).startswith(("https://", "http://")):
+            raise ValueError(_("Give the full address, starting with https://."))
+        return _fits(value, "website")
+
+    @field_validator("org_number")
+    @classmethod
+    def _org_number(cls, value: Any) -> Any:
+        return _fits(value, "org_number")
+
+    @field_validator("founded")
+    @classmethod
+    def _founded(cls, value: Any) -> Any:
+        if value and not _year(value):
+            raise ValueError(_("Give the year it was founded."))
+        return value
+
+
+def _chosen(value: Any, vocabulary: dict, message: str) -> Any:
+    if value not in vocabulary:
+        raise ValueError(message)
+    return value
+
+
+def _fits(value: Any, field: str) -> Any:
+    """Forms check these lengths too; imports only here."""
+    limit = TEXT_LIMITS[field]
+    if len(str(value or "")) > limit:
+        raise ValueError(_("At most %(count)d characters.", count=limit))
+    return value
+
+
 def validate_organisation(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     """Check organisation fields; returns them cleaned or raises ValidationFailed."""
-    errors: dict[str, str] = {}
     data = nfc(data)
-    name = (data.get("name") or "").strip()
-    if not 2 <= len(name) <= 200:
-        errors["name"] = _("Give the organisation's name (2 to 200 characters).")
-    kind = data.get("kind")
-    if kind not in ORGANISATION_KINDS:
-        errors["kind"] = _("Choose what kind of organisation this is.")
-    if data.get("country", "NO") not in COUNTRIES:
-        errors["country"] = _("Choose a country from the list.")
-    if data.get("size") and data["size"] not in COMPANY_SIZES:
-        errors["size"] = _("Choose a size from the list.")
-    if data.get("website") and not str(data["website"]).startswith(("https://", "http://")):
-        errors["website"] = _("Give the full address, starting with https://.")
-    for field, limit in TEXT_LIMITS.items():  # forms check these too; imports only here
-        if len(str(data.get(field) or "")) > limit:
-            errors.setdefault(field, _("At most %(count)d characters.", count=limit))
-    if data.get("founded") and not _year(data["founded"]):
-        errors["founded"] = _("Give the year it was founded.")
-    parent = _valid_parent(session, kind, data.get("parent_id"), errors)
+    errors: dict[str, str] = {}
+    try:
+        checked = validated(OrganisationInput, data)
+    except ValidationFailed as error:
+        checked, errors = None, dict(error.field_errors)
+    parent = _valid_parent(session, data.get("kind"), data.get("parent_id"), errors)
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), errors)
-    return {**data, "name": name, "parent": parent, "country": data.get("country") or "NO"}
-
-
-TEXT_LIMITS = {"org_number": 40, "website": 300}  # the widths of their columns
+    return {**data, "name": checked.name, "parent": parent, "country": data.get("country") or "NO"}
 
 
 def _year(value: Any) -> bool:
     """Whether a founding year is a whole number from 1800 to this year."""
     try:
-        return 1800 <= int(value) <= utcnow().year
+        return FIRST_YEAR <= int(value) <= utcnow().year
     except (TypeError, ValueError):
         return False
 

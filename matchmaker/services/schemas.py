@@ -6,7 +6,7 @@ drift from what the API accepts.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from flask_babel import gettext as _
 from pydantic import (
@@ -33,6 +33,8 @@ from matchmaker.vocabulary import (
     TEST_TYPES,
 )
 
+Input = TypeVar("Input", bound=BaseModel)
+
 
 def _codes(vocabulary: dict) -> Any:
     return Literal[tuple(vocabulary)]  # type: ignore[misc]
@@ -40,11 +42,15 @@ def _codes(vocabulary: dict) -> Any:
 
 # Imports and the API take any non-empty text: a product called "Qi" or a terse line from another
 # system is still a profile. The web form asks for more, to help people write useful profiles.
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Trl = Annotated[int, Field(ge=1, le=9)]
+# The limits are named so that the forms state the same ones.
+TITLE_LIMIT, DESCRIPTION_LIMIT, LONG_TEXT_LIMIT, SHORT_TEXT_LIMIT, PHRASE_LIMIT = 200, 20000, 10000, 200, 300
+TRL_RANGE = (1, 9)
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_LIMIT)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_LIMIT)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=LONG_TEXT_LIMIT)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_TEXT_LIMIT)]
+Phrase = Annotated[str, StringConstraints(max_length=PHRASE_LIMIT)]
+Trl = Annotated[int, Field(ge=TRL_RANGE[0], le=TRL_RANGE[1])]
 
 
 class ProfileInput(BaseModel):
@@ -68,7 +74,7 @@ class NeedInput(ProfileInput):
     test_period: ShortText | None = None
     trl_min: Trl | None = None
     trl_max: Trl | None = None
-    evidence_level: Annotated[str, StringConstraints(max_length=300)] | None = None
+    evidence_level: Phrase | None = None
     dpia_needed: bool | None = None
     patient_data: bool | None = None
     procurement_route: _codes(PROCUREMENT_ROUTES) | None = None
@@ -88,14 +94,15 @@ class CapabilityInput(ProfileInput):
     trl: Trl | None = None
     evidence: LongText | None = None
     clinic_needs: LongText | None = None
-    funding_sought: Annotated[str, StringConstraints(max_length=300)] | None = None
+    funding_sought: Phrase | None = None
 
 
 INPUT_BY_KIND: dict[str, type[ProfileInput]] = {"need": NeedInput, "capability": CapabilityInput}
 
 
 def field_errors(error: PydanticValidationError) -> dict[str, str]:
-    """pydantic's errors as {field: message}; errors across fields go under ``_form``."""
+    """pydantic's errors as {field: message}, the first one of each field; errors across fields
+    go under ``_form``. The one converter: pages and the API show the same fields."""
     errors: dict[str, str] = {}
     for item in error.errors():
         loc = [str(part) for part in item["loc"] if not isinstance(part, int)]
@@ -105,14 +112,19 @@ def field_errors(error: PydanticValidationError) -> dict[str, str]:
     return errors
 
 
+def validated(model: type[Input], data: Any, context: dict | None = None, message: str | None = None) -> Input:
+    """data read as the model, or ValidationFailed with the fields' errors: how every service
+    and API endpoint checks its input, so that all refuse with the same shape."""
+    try:
+        return model.model_validate(data, context=context)
+    except PydanticValidationError as error:
+        raise ValidationFailed(message or _("Please correct the marked fields."), field_errors(error)) from None
+
+
 def validate_profile(kind: str, data: dict[str, Any]) -> ProfileInput:
     """Validate profile input or raise ValidationFailed with per-field messages."""
-    schema = INPUT_BY_KIND[kind]
     cleaned = {key: (None if value == "" else value) for key, value in nfc(data).items()}
-    try:
-        return schema.model_validate(cleaned)
-    except PydanticValidationError as error:
-        raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None
+    return validated(INPUT_BY_KIND[kind], cleaned)
 
 
 def known_fields(kind: str) -> set[str]:

@@ -8,18 +8,20 @@ from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from matchmaker import vocabulary as v
+from matchmaker.services.arenas import setup_schema as s
+from matchmaker.services.arenas.requests import NOTE_LIMIT
 from matchmaker.web.forms import MultiCheckboxField, choices
 
 DEADLINE_HELP = _l("In the arena's local time.")
 
 
 class ArenaForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    venue = StringField(_l("Venue"), validators=[Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=s.TITLE_LIMIT)])
+    venue = StringField(_l("Venue"), validators=[Length(max=s.VENUE_LIMIT)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=s.DESCRIPTION_LIMIT)])
     timezone = StringField(_l("Time zone"), default="Europe/Oslo", validators=[DataRequired(), Length(max=64)])
     meeting_minutes = IntegerField(_l("Meeting length (minutes)"), default=20,
-                                   validators=[DataRequired(), NumberRange(5, 240)])
+                                   validators=[DataRequired(), NumberRange(*s.MINUTES_RANGE)])
     sessions = TextAreaField(
         _l("Sessions"), validators=[DataRequired()],
         description=_l("One per line, date and times: 2026-03-12 09:00-12:00. Gaps between sessions are breaks."))
@@ -32,7 +34,8 @@ class ArenaForm(FlaskForm):
     request_deadline = DateTimeLocalField(
         _l("Deadline for meeting requests"), validators=[Optional()],
         description=_l("Unanswered requests expire then. In the arena's local time."))
-    max_meetings = IntegerField(_l("Most meetings per participant"), validators=[Optional(), NumberRange(1, 100)])
+    max_meetings = IntegerField(_l("Most meetings per participant"),
+                                validators=[Optional(), NumberRange(*s.MEETINGS_RANGE)])
     allowed_pairs = MultiCheckboxField(_l("Who may meet whom"), choices=choices(v.GROUP_PAIRS),
                                        default=["health-supplier", "funder-supplier", "funder-health"])
     status = SelectField(_l("Status"), choices=choices(v.ARENA_STATUSES), default="draft")
@@ -41,7 +44,7 @@ class ArenaForm(FlaskForm):
 class RegistrationForm(FlaskForm):
     profile_id = SelectField(_l("Profile to be matched on"), validate_choice=False,
                              description=_l("Recommendations come from this profile."))
-    max_meetings = IntegerField(_l("Most meetings I want"), validators=[Optional(), NumberRange(1, 100)])
+    max_meetings = IntegerField(_l("Most meetings I want"), validators=[Optional(), NumberRange(*s.MEETINGS_RANGE)])
 
 
 class AvailabilityForm(FlaskForm):
@@ -50,7 +53,7 @@ class AvailabilityForm(FlaskForm):
 
 class MeetingRequestForm(FlaskForm):
     recipient_id = IntegerField(validators=[DataRequired()])
-    note = TextAreaField(_l("Note"), validators=[Length(max=1000)],
+    note = TextAreaField(_l("Note"), validators=[Length(max=NOTE_LIMIT)],
                          description=_l("What you would like to talk about. Only the people in the meeting see it."))
     third_id = SelectField(_l("Third person (optional)"), validate_choice=False)
 

@@ -12,33 +12,32 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from matchmaker import vocabulary as v
 from matchmaker.services.collaborations import operations as collab
+from matchmaker.services.collaborations.terms import SHORT_LIMITS, TEXT_LIMIT
 from matchmaker.web.forms import optional_choice
-
-LONG = 5000
 
 
 class TermsForm(FlaskForm):
     need_id = SelectField(_l("Need"), validate_choice=False)
     capability_id = SelectField(_l("Capability profile"), validate_choice=False)
-    scope = TextAreaField(_l("Scope"), validators=[DataRequired(), Length(max=LONG)],
+    scope = TextAreaField(_l("Scope"), validators=[DataRequired(), Length(max=TEXT_LIMIT)],
                           description=_l("What is tested, with whom, and how success is measured."))
     # No test type is chosen for the proposer: "Choose…" until they pick one.
     test_type = SelectField(_l("Test type"), choices=optional_choice(v.TEST_TYPES, _l("Choose…")),
                             validators=[DataRequired(_l("Choose a test type."))])
-    site = StringField(_l("Site"), validators=[Length(max=300)])
+    site = StringField(_l("Site"), validators=[Length(max=SHORT_LIMITS["site"])])
     period_start = DateField(_l("Period from"), validators=[Optional()])
     period_end = DateField(_l("Period to"), validators=[Optional()])
-    supplier_contribution = TextAreaField(_l("The supplier contributes"), validators=[Length(max=LONG)])
-    department_contribution = TextAreaField(_l("The department contributes"), validators=[Length(max=LONG)])
-    data_access = TextAreaField(_l("Data access and data protection"), validators=[Length(max=LONG)])
+    supplier_contribution = TextAreaField(_l("The supplier contributes"), validators=[Length(max=TEXT_LIMIT)])
+    department_contribution = TextAreaField(_l("The department contributes"), validators=[Length(max=TEXT_LIMIT)])
+    data_access = TextAreaField(_l("Data access and data protection"), validators=[Length(max=TEXT_LIMIT)])
     dpia_needed = BooleanField(_l("A data protection impact assessment (DPIA) is needed"))
-    ip_terms = TextAreaField(_l("Intellectual property"), validators=[Length(max=LONG)])
-    cost_terms = TextAreaField(_l("Costs"), validators=[Length(max=LONG)])
-    funding_sought = TextAreaField(_l("Funding sought"), validators=[Length(max=LONG)])
+    ip_terms = TextAreaField(_l("Intellectual property"), validators=[Length(max=TEXT_LIMIT)])
+    cost_terms = TextAreaField(_l("Costs"), validators=[Length(max=TEXT_LIMIT)])
+    funding_sought = TextAreaField(_l("Funding sought"), validators=[Length(max=TEXT_LIMIT)])
 
 
 class NoteForm(FlaskForm):
-    text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=2000)])
+    text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=collab.COMMENT_LIMIT)])
 
 
 @dataclass(frozen=True)

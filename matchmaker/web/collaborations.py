@@ -57,7 +57,7 @@ def new():
         collaboration, form_errors = None, []
     else:
         collaboration, form_errors = submit_form(form, lambda data: collab.propose(
-            db, current_user, need, capability, data, _meeting(db), own_scope=True))
+            db, current_user, need, capability, terms_rules.terms_of(data), _meeting(db), own_scope=True))
     if collaboration is not None:
         flash(_("Proposal sent to %(name)s.", name=_other_party(collaboration).name), "success")
         return redirect(url_for("collaborations.detail", collaboration_id=collaboration.id))
@@ -123,7 +123,7 @@ def edit_terms(collaboration_id: int):
     collaboration = collab.get_visible(db, current_user, collaboration_id)
     form = TermsForm(obj=None if request.method == "POST" else collaboration.current_terms)
     terms, form_errors = submit_form(form, lambda data: collab.update_terms(
-        db, current_user, collaboration, data, own_scope=True))
+        db, current_user, collaboration, terms_rules.terms_of(data), own_scope=True))
     if terms is not None:
         flash(_("New terms saved; both sides agree to them again."), "success")
         return redirect(url_for("collaborations.detail", collaboration_id=collaboration.id))

@@ -11,6 +11,7 @@ from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
 from matchmaker.services import notifications
 from matchmaker.services.arenas.access import GROUP_OF_KIND, ensure_organiser, registration_of
+from matchmaker.services.arenas.setup_schema import MEETINGS_RANGE
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
@@ -49,9 +50,10 @@ def update_registration(session: Session, user: User, participant: ArenaParticip
                         profile_id: int | None, max_meetings: int | None) -> ArenaParticipant:
     if participant.user_id != user.id:
         raise PermissionDenied(_("You can only change your own registration."))
-    if max_meetings is not None and not 1 <= max_meetings <= 100:
+    low, high = MEETINGS_RANGE  # a participant's own cap has the arena's bounds
+    if max_meetings is not None and not low <= max_meetings <= high:
         raise ValidationFailed(_("Please correct the marked fields."),
-                               {"max_meetings": _("A whole number from %(low)d to %(high)d.", low=1, high=100)})
+                               {"max_meetings": _("A whole number from %(low)d to %(high)d.", low=low, high=high)})
     participant.profile = _own_profile(session, user, profile_id)
     participant.max_meetings = max_meetings
     session.flush()

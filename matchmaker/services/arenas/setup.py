@@ -1,37 +1,24 @@
 """Creating and changing an arena: its days and sessions, the time slots they make, and tables.
 
-The pages send sessions and tables as the text the form takes; the API sends them as lists. Both
-go through the same checks here, so the two refuse and allow the same arenas."""
+The settings are checked once, by the model in setup_schema, for the pages and the API alike."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker import i18n
 from matchmaker.models import Arena, ArenaSession, ArenaSlot, ArenaTable, Meeting, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.services.arenas.access import ensure_can_create_arena, ensure_organiser
+from matchmaker.services.arenas.setup_schema import MAX_SLOTS, ArenaSettings, SessionSpec
 from matchmaker.services.errors import Conflict, ValidationFailed
-from matchmaker.vocabulary import ARENA_STATUSES, PARTICIPANT_GROUPS
+from matchmaker.services.schemas import validated
 
-SESSION_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}[:.]\d{2})\s*[-–]\s*(\d{1,2}[:.]\d{2})\s*$")
-MAX_TABLES = 500
-MAX_SLOTS = 200
 DEFAULT_PAIRS = [["supplier", "health"], ["supplier", "funder"], ["health", "funder"]]
-
-
-@dataclass
-class SessionSpec:
-    day: date
-    starts: time
-    ends: time
 
 
 def create_arena(session: Session, user: User, data: dict) -> Arena:
@@ -39,7 +26,7 @@ def create_arena(session: Session, user: User, data: dict) -> Arena:
     organiser_id = user.organisation_id
     if organiser_id is None:
         raise ValidationFailed(_("Your account belongs to no organisation, so it cannot organise an arena."))
-    cleaned = _clean(data)
+    cleaned = validated(ArenaSettings, data).values()
     arena = Arena(organiser_id=organiser_id, allowed_pairs=DEFAULT_PAIRS, last_run={})
     session.add(arena)
     _apply(session, arena, cleaned)
@@ -48,7 +35,7 @@ def create_arena(session: Session, user: User, data: dict) -> Arena:
 
 def update_arena(session: Session, user: User, arena: Arena, data: dict) -> Arena:
     ensure_organiser(user, arena)
-    _apply(session, arena, _clean(data))
+    _apply(session, arena, validated(ArenaSettings, data).values())
     return arena
 
 
@@ -61,151 +48,6 @@ def _apply(session: Session, arena: Arena, cleaned: dict) -> None:
     _sync_slots(session, arena, sessions)
     _sync_tables(session, arena, tables)
     session.flush()
-
-
-def _clean(data: dict) -> dict:
-    errors: dict[str, str] = {}
-    cleaned = {
-        "title": _required_text(data, "title", 200, errors),
-        "venue": (data.get("venue") or "").strip()[:300],
-        "description": (data.get("description") or "").strip(),
-        "timezone": _timezone(data.get("timezone") or "Europe/Oslo", errors),
-        "meeting_minutes": _number(data, "meeting_minutes", 5, 240, errors) or 20,
-        "max_meetings": _number(data, "max_meetings", 1, 100, errors, required=False),
-        "status": data.get("status") if data.get("status") in ARENA_STATUSES else "draft",
-        "allowed_pairs": _pairs(data.get("allowed_pairs"), errors),
-    }
-    zone = ZoneInfo(cleaned["timezone"]) if "timezone" not in errors else UTC
-    for name in ("registration_deadline", "request_deadline"):
-        cleaned[name] = _local_moment(data.get(name), zone)
-    cleaned["sessions"] = _sessions(data.get("sessions") or "", errors)
-    cleaned["tables"] = _tables(data.get("tables") or "", data.get("three_seat_tables"), errors)
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), errors)
-    return cleaned
-
-
-def _required_text(data: dict, name: str, limit: int, errors: dict) -> str:
-    value = (data.get(name) or "").strip()
-    if not value:
-        errors[name] = _("This field is required.")
-    elif len(value) > limit:
-        errors[name] = _("At most %(count)d characters.", count=limit)
-    return value
-
-
-def _timezone(name: str, errors: dict) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = _("Unknown time zone %(name)s; use a name such as Europe/Oslo.", name=name)
-    return name
-
-
-def _number(data: dict, name: str, low: int, high: int, errors: dict, required: bool = True) -> int | None:
-    value = data.get(name)
-    if value in (None, ""):
-        if required:
-            errors[name] = _("This field is required.")
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not low <= number <= high:
-        errors[name] = _("A whole number from %(low)d to %(high)d.", low=low, high=high)
-        return None
-    return number
-
-
-def _pairs(value, errors: dict) -> list[list[str]]:
-    codes = value if isinstance(value, list | tuple) else []
-    pairs = []
-    for code in codes:
-        first, _dash, second = str(code).partition("-")
-        if first not in PARTICIPANT_GROUPS or second not in PARTICIPANT_GROUPS:
-            errors["allowed_pairs"] = _("Unknown pair of groups: %(code)s.", code=code)
-            continue
-        pairs.append(sorted([first, second]))
-    if not pairs and "allowed_pairs" not in errors:
-        errors["allowed_pairs"] = _("Choose at least one pair of groups who may meet.")
-    return pairs
-
-
-def _local_moment(value, zone: ZoneInfo) -> datetime | None:
-    """A deadline typed in the arena's local time, stored in UTC."""
-    if not value:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
-
-
-def _sessions(value, errors: dict) -> list[SessionSpec]:
-    """Sessions as the form's lines, or already read (the API's)."""
-    sessions = list(value) if isinstance(value, list | tuple) else _session_lines(value, errors)
-    if "sessions" in errors:
-        return []
-    for number, spec in enumerate(sessions, start=1):
-        if spec.starts >= spec.ends:
-            errors["sessions"] = _("Session %(number)d ends before it starts.", number=number)
-            return []
-    if not sessions:
-        errors["sessions"] = _("Add at least one session, e.g. 2026-03-12 09:00-12:00.")
-    sessions.sort(key=lambda s: (s.day, s.starts))
-    for before, after in zip(sessions, sessions[1:], strict=False):
-        if before.day == after.day and after.starts < before.ends:
-            errors["sessions"] = _("Sessions on %(day)s overlap.", day=i18n.day(after.day))
-    return sessions
-
-
-def _session_lines(text: str, errors: dict) -> list[SessionSpec]:
-    sessions = []
-    for number, line in enumerate(filter(str.strip, text.splitlines()), start=1):
-        match = SESSION_LINE.match(line)
-        try:
-            day = date.fromisoformat(match.group(1)) if match else None
-            starts, ends = (time.fromisoformat(match.group(i).replace(".", ":").zfill(5)) for i in (2, 3)) \
-                if match else (None, None)
-        except ValueError:
-            day = None
-        if day is None or starts >= ends:
-            errors["sessions"] = _("Line %(number)d: write a session as 2026-03-12 09:00-12:00.", number=number)
-            return []
-        sessions.append(SessionSpec(day, starts, ends))
-    return sessions
-
-
-TABLE_NAME_LIMIT = 100  # the width of the column
-
-
-def _tables(value, three_seat, errors: dict) -> list[tuple[str, int]]:
-    """Tables as the form's number or lines of names, or as a list of names (the API's)."""
-    names = [str(name).strip() for name in value if str(name).strip()] if isinstance(value, list | tuple) \
-        else _table_lines(value)
-    if any(len(name) > TABLE_NAME_LIMIT for name in names):
-        errors["tables"] = _("A table name has at most %(count)d characters.", count=TABLE_NAME_LIMIT)
-    elif not names or len(names) > MAX_TABLES:
-        errors["tables"] = _("Give a number of tables (1 to %(max)d) or one name per line.", max=MAX_TABLES)
-    elif len(set(names)) != len(names):
-        errors["tables"] = _("Two tables have the same name.")
-    try:
-        larger = int(three_seat or 0)
-    except (TypeError, ValueError):
-        larger = -1
-    if not 0 <= larger <= len(names):
-        errors["three_seat_tables"] = _("A whole number from %(low)d to %(high)d.", low=0, high=len(names))
-    return [(name, 3 if position < larger else 2) for position, name in enumerate(names)]
-
-
-def _table_lines(text: str) -> list[str]:
-    text = text.strip()
-    # isdecimal, not isdigit: "²" is a digit that int() cannot read
-    if text.isdecimal() and int(text) <= MAX_TABLES:
-        return [f"{_('Table')} {n}" for n in range(1, int(text) + 1)]
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def slot_times(arena: Arena, sessions: list[SessionSpec]) -> list[tuple[datetime, datetime]]:

@@ -1,20 +1,43 @@
-"""The terms of a collaboration: the template both parties start from, and checking an edit."""
+"""The terms of a collaboration: the template both parties start from, and the one check of an
+edit, shared by the pages and the API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from datetime import date
+from typing import Annotated, Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from matchmaker.models import Profile
-from matchmaker.services.errors import ValidationFailed
+from matchmaker.services.schemas import validated
 from matchmaker.vocabulary import INTERFACE_LOCALES, TEST_TYPES
 
 TEXT_FIELDS = ("scope", "site", "supplier_contribution", "department_contribution", "data_access", "ip_terms",
                "cost_terms", "funding_sought")
 TEXT_LIMIT = 5000
 SHORT_LIMITS = {"site": 300}  # stored in a column of that width
+
+
+def _empty_as(blank: Any) -> Callable[[Any], Any]:
+    """Form fields and clients send null or "" for a field left empty."""
+    return lambda value: blank if value in (None, "") else value
+
+
+def _day(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(_("A date such as 2026-09-01.")) from None
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_empty_as(""))]
+Day = Annotated[date | None, BeforeValidator(_day), BeforeValidator(_empty_as(None))]
+Flag = Annotated[bool, BeforeValidator(_empty_as(False))]
 
 
 def template(need: Profile, capability: Profile | None) -> dict:
@@ -67,41 +90,69 @@ def _comparable(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def clean(data: dict, placeholders: set[str] = frozenset()) -> dict:
+class TermsInput(BaseModel):
+    """An edit of the terms. Every field may be left out or empty here so that a missing scope
+    or test type gets its own message; unknown fields are refused, so a misspelt one never
+    passes silently. Field order matters: period_end is checked against period_start."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
+
+    scope: Text = ""
+    test_type: str | None = None
+    site: Text = ""
+    period_start: Day = None
+    period_end: Day = None
+    supplier_contribution: Text = ""
+    department_contribution: Text = ""
+    data_access: Text = ""
+    dpia_needed: Flag = False
+    ip_terms: Text = ""
+    cost_terms: Text = ""
+    funding_sought: Text = ""
+
+    @field_validator(*TEXT_FIELDS)
+    @classmethod
+    def _text(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name == "scope":
+            _check_scope(value, (info.context or {}).get("placeholders", ()))
+        limit = SHORT_LIMITS.get(info.field_name, TEXT_LIMIT)
+        if len(value) > limit:
+            raise ValueError(_("At most %(count)d characters.", count=limit))
+        return value
+
+    @field_validator("test_type", mode="before")
+    @classmethod
+    def _test_type(cls, value: Any) -> str:
+        if value not in TEST_TYPES:
+            raise ValueError(_("Choose a test type."))
+        return value
+
+    @field_validator("period_end")
+    @classmethod
+    def _period_order(cls, end: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("period_start")
+        if start and end and end < start:
+            raise ValueError(_("The period ends before it starts."))
+        return end
+
+
+FIELDS = tuple(TermsInput.model_fields)
+
+
+def _check_scope(scope: str, placeholders: Collection[str]) -> None:
+    if not scope:
+        raise ValueError(_("Describe what the collaboration will test."))
+    if _comparable(scope) in placeholders:
+        raise ValueError(_("The scope is still the template's prompt. Say in your own words what is tested, "
+                           "with whom, and how success is measured."))
+
+
+def clean(data: dict, placeholders: Collection[str] = frozenset()) -> dict:
     """Checks an edit of the terms; returns the values to store or raises with field errors.
     placeholders: scopes that are the template's own prompt, refused as they stand."""
-    errors: dict[str, str] = {}
-    cleaned = {name: (data.get(name) or "").strip() for name in TEXT_FIELDS}
-    for name, value in cleaned.items():
-        limit = SHORT_LIMITS.get(name, TEXT_LIMIT)
-        if len(value) > limit:
-            errors[name] = _("At most %(count)d characters.", count=limit)
-    if not cleaned["scope"]:
-        errors["scope"] = _("Describe what the collaboration will test.")
-    elif _comparable(cleaned["scope"]) in placeholders:
-        errors["scope"] = _("The scope is still the template's prompt. Say in your own words what is tested, "
-                            "with whom, and how success is measured.")
-    cleaned["test_type"] = data.get("test_type")
-    if cleaned["test_type"] not in TEST_TYPES:
-        errors["test_type"] = _("Choose a test type.")
-    cleaned["period_start"], cleaned["period_end"] = _date(data, "period_start", errors), _date(data, "period_end",
-                                                                                                errors)
-    if cleaned["period_start"] and cleaned["period_end"] and cleaned["period_end"] < cleaned["period_start"]:
-        errors["period_end"] = _("The period ends before it starts.")
-    cleaned["dpia_needed"] = bool(data.get("dpia_needed"))
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), errors)
-    return cleaned
+    return validated(TermsInput, data, {"placeholders": placeholders}).model_dump()
 
 
-def _date(data: dict, name: str, errors: dict) -> date | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors[name] = _("A date such as 2026-09-01.")
-        return None
+def terms_of(data: dict) -> dict:
+    """The terms among a form's values (a proposal's form also picks the profiles)."""
+    return {name: value for name, value in data.items() if name in FIELDS}

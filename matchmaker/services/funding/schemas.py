@@ -7,10 +7,9 @@ from typing import Annotated, Any, Literal
 
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
 from matchmaker.services.errors import ValidationFailed
-from matchmaker.services.schemas import Description, LongText, Title, Trl, _codes, field_errors
+from matchmaker.services.schemas import Description, LongText, Title, Trl, _codes, validated
 from matchmaker.vocabulary import (
     CLINICAL_AREAS,
     COUNTRIES,
@@ -20,8 +19,10 @@ from matchmaker.vocabulary import (
 )
 
 Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")]
-Link = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://\S+)?$")]
+LINK_LIMIT = 500
+Link = Annotated[str, StringConstraints(strip_whitespace=True, max_length=LINK_LIMIT, pattern=r"^(https?://\S+)?$")]
 Amount = Annotated[int, Field(ge=0, le=2_000_000_000)]
+TRUSTS_RANGE = (1, 50)
 
 
 class InstrumentInput(BaseModel):
@@ -40,7 +41,7 @@ class InstrumentInput(BaseModel):
     currency: Currency = "NOK"
     rolling: bool = False
     deadline: date | None = None
-    min_trusts: Annotated[int, Field(ge=1, le=50)] | None = None
+    min_trusts: Annotated[int, Field(ge=TRUSTS_RANGE[0], le=TRUSTS_RANGE[1])] | None = None
     requires_supplier: bool = False
     trl_min: Trl | None = None
     trl_max: Trl | None = None
@@ -75,9 +76,4 @@ def validate_instrument(data: dict[str, Any]) -> InstrumentInput:
     """Validate instrument input or raise ValidationFailed with per-field messages."""
     cleaned = {key: (None if value == "" and key not in ("requirements", "url") else value)
                for key, value in data.items()}
-    try:
-        return InstrumentInput.model_validate(cleaned)
-    except ValidationFailed:
-        raise
-    except PydanticValidationError as error:
-        raise ValidationFailed(_("Please correct the marked fields."), field_errors(error)) from None
+    return validated(InstrumentInput, cleaned)
