@@ -136,10 +136,18 @@ def get_session() -> Session:
     return g.db_session
 
 
+def reads_only(view: Callable) -> Callable:
+    """Marks a view that answers a POST without changing anything (a search whose text comes in
+    the body), so that on SQLite it does not hold every writer back while it works."""
+    view.reads_only = True
+    return view
+
+
 def _request_writes() -> bool:
-    if not has_request_context():
+    if not has_request_context() or request.method not in WRITING_METHODS:
         return False
-    return request.method in WRITING_METHODS
+    view = current_app.view_functions.get(request.endpoint)
+    return not getattr(view, "reads_only", False)
 
 
 def after_commit(write: Callable[[Session], None], what: str) -> None:

@@ -33,7 +33,8 @@ def pytest_collection_modifyitems(config, items):
     kept, dropped = [], []
     for item in items:
         marker = item.get_closest_marker("only_on")
-        backend = getattr(getattr(item, "callspec", None), "params", {}).get("database_url")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        backend = next((value for value in params.values() if value in BACKENDS), None)
         (dropped if marker and backend and backend != marker.args[0] else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from matchmaker import create_app
@@ -150,3 +150,33 @@ def rename(app, user_id: int) -> None:
     """A short write outside a request, as the background ones are: it takes the lock up front."""
     with get_database(app).session_scope(immediate=True) as session:
         session.get(User, user_id).name = "Renamed elsewhere"
+
+
+@pytest.fixture
+def begins(race_app):
+    """The BEGIN statements the app's connections send."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    engine = get_database(race_app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.only_on("sqlite")
+def test_a_change_takes_the_write_lock_up_front_and_a_search_sent_as_a_post_does_not(race_app, make, begins):
+    user = make.user(kind="supplier")
+    headers = {"Authorization": f"Bearer {make.token(user)}"}
+    client = race_app.test_client()
+    begins.clear()  # the factory's own
+    assert client.post("/login", data={"email": user.email, "password": factories.PASSWORD}).status_code == 302
+    assert begins == ["BEGIN IMMEDIATE"]
+    client.get("/api/v1/needs", headers=headers)  # writes when the token was first used
+    begins.clear()
+    answer = client.post("/api/v1/match", json={"text": "falls at night on the ward", "kind": "need"}, headers=headers)
+    assert answer.status_code == 200
+    assert begins and "BEGIN IMMEDIATE" not in begins

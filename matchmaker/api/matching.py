@@ -14,7 +14,7 @@ from matchmaker.api.errors import error_response
 from matchmaker.api.params import bad_body, facet_filters, json_body, query_args
 from matchmaker.api.profiles import KIND_BY_SECTION, SECTION, serialise
 from matchmaker.api.schemas import MatchFilters, MatchList, TextMatchRequest
-from matchmaker.database import get_session
+from matchmaker.database import get_session, reads_only
 from matchmaker.matching.runtime import get_engine
 from matchmaker.matching.wording import describe_mismatch
 from matchmaker.services import matching
@@ -106,6 +106,7 @@ def similar_needs(profile_id: int):
 
 
 @bp.post("/match")
+@reads_only
 @documented("match_text", MatchList, errors=("400", "422"), body=TextMatchRequest)
 def match_text():
     body = json_body()
