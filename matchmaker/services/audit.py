@@ -7,13 +7,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaker.models import AuditEntry, Organisation, User
+from matchmaker.services import context
 from matchmaker.services.browse import Page
 
 log = logging.getLogger(__name__)
@@ -44,19 +44,17 @@ def actor_label(actor: User | None) -> str:
     return f"{actor.name} <{actor.email}>" if actor is not None else ""
 
 
-def _client_address() -> str | None:
-    return request.remote_addr if has_request_context() else None
-
-
 def record(session: Session, actor: User | None, action: str, target=None, **details) -> AuditEntry:
     """Adds an entry to the session, so it is stored with the work it describes or not at all.
 
     ``target`` is any model instance with an id; ``details`` must be JSON-serialisable and
-    must never hold a secret (a password or a token)."""
+    must never hold a secret (a password or a token). The client's address is the one the
+    session's caller gave (see ``matchmaker.services.context``)."""
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None, actor_label=actor_label(actor), action=action,
         target_type=target.__tablename__ if target is not None else None,
-        target_id=target.id if target is not None else None, details=details, ip_address=_client_address(),
+        target_id=target.id if target is not None else None, details=details,
+        ip_address=context.of(session).client_address,
     )
     session.add(entry)
     session.flush()
