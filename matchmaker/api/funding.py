@@ -13,6 +13,7 @@ from matchmaker.api import funding_schemas as schemas
 from matchmaker.api.openapi import _id_parameter, _json, _responses
 from matchmaker.api.params import bad_body, json_body, parse_body, parse_query
 from matchmaker.database import get_session
+from matchmaker.match_views import record_match_view_after
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.collaborations import operations as collab
@@ -76,7 +77,9 @@ def _suggestions_json(results) -> dict:
 def need_instruments(profile_id: int):
     db = get_session()
     need = profile_service.get_visible_profile(db, g.api_user, "need", profile_id)
-    return _suggestions_json(suggestions.for_need(db, get_engine(), g.api_user, need, channel="api"))
+    results = suggestions.for_need(db, get_engine(), g.api_user, need)
+    record_match_view_after(g.api_user, need, "instruments", "api", len(results))
+    return _suggestions_json(results)
 
 
 @bp.get("/collaborations/<int:collaboration_id>/instruments")
