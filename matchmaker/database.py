@@ -183,6 +183,15 @@ def _commit_successful_request(response):
     return response
 
 
+def roll_back_request() -> None:
+    """Drops everything the request changed, before a refusal is shown: a service may have
+    changed something before it refused, and a failed flush leaves the session unable to read
+    (the page shown may need to) until rolled back. Nothing of the request is then committed."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        _roll_back(session)
+
+
 def _write_bookkeeping(writes: list[tuple[Callable[[Session], None], str]]) -> None:
     for write, what in writes:
         try:

@@ -14,6 +14,16 @@ from matchmaker.services.errors import DomainError, ValidationFailed
 T = TypeVar("T")
 
 
+class RefusedChange(Exception):
+    """A page's change that a service refused: the app drops whatever the request changed, says
+    "Not changed" with the reason and sends the browser back to ``back_to``."""
+
+    def __init__(self, reason: DomainError, back_to: str):
+        super().__init__(reason.message)
+        self.reason, self.back_to = reason, back_to
+
+
+
 def form_data(form: FlaskForm) -> dict:
     """A form's values keyed as the services expect, without the CSRF token."""
     return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
