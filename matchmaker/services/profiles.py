@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.matching.store import record_changes, refresh_profiles
+from matchmaker.messages import _
 from matchmaker.models import CapabilityProfile, NeedProfile, Profile, User
 from matchmaker.models.types import utcnow
 from matchmaker.services import context, permissions

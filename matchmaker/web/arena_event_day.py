@@ -45,7 +45,8 @@ def check_in_qr(arena_id: int):
     _db, arena, me = _participant(arena_id)
     code = check_in.check_in_code(context.of(_db).settings, me)
     url = url_for("arena_event_day.check_in_by_code", arena_id=arena.id, token=code, _external=True)
-    return Response(check_in.qr_svg(url), mimetype="image/svg+xml", headers={"Cache-Control": "private"})
+    svg = check_in.qr_svg(url, _("Check-in code"))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private"})
 
 
 @bp.get("/check-in")

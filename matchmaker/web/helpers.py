@@ -59,10 +59,10 @@ def show_errors(form: FlaskForm, error: DomainError, renames: dict[str, str] | N
     for name, message in error.field_errors.items():
         field = form._fields.get((renames or {}).get(name, name))
         if field is None:
-            unplaced.append(message)
+            unplaced.append(str(message))
         else:
-            field.errors = [*field.errors, message]
-    return unplaced or ([] if error.field_errors else [error.message])
+            field.errors = [*field.errors, str(message)]
+    return unplaced or ([] if error.field_errors else [str(error.message)])
 
 
 def safe_next_url(default: str) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 
 import segno
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import Arena, ArenaParticipant, Arrival, User
 from matchmaker.services import context
 from matchmaker.services.arenas.access import ensure_organiser
@@ -96,9 +96,10 @@ def search(session: Session, user: User, arena: Arena, text: str) -> list[ArenaP
     return sorted(found, key=lambda p: p.display_name.casefold())[:SEARCH_LIMIT]
 
 
-def qr_svg(url: str) -> bytes:
-    """The URL as a QR code in SVG, dark on white so that it scans on a dark screen too."""
+def qr_svg(url: str, title: str) -> bytes:
+    """The URL as a QR code in SVG, dark on white so that it scans on a dark screen too; ``title``
+    names it for screen readers, in the reader's language."""
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=6, border=4, dark="#000", light="#fff",
-                                    title=_("Check-in code"))
+                                    title=title)
     return out.getvalue()

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from embeddings.encoders import normalise
 from matchmaker.matching import ranking
 from matchmaker.matching.engine import MatchingEngine
+from matchmaker.messages import _
 from matchmaker.models import Collaboration, FundingInstrument, Profile, User
 from matchmaker.services import permissions
 from matchmaker.services.collaborations import operations
