@@ -10,7 +10,7 @@ Nothing here knows about the web framework."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +84,38 @@ class Message:
 
     def __radd__(self, other: object) -> str:
         return str(other) + str(self)
+
+
+class Joined(Message):
+    """Texts (messages, labels) joined with ``separator`` when shown; ``empty`` when there are none."""
+
+    __slots__ = ("parts", "separator", "empty")
+
+    def __init__(self, parts: Iterable[object], separator: str = ", ", empty: object = ""):
+        super().__init__("")
+        self.parts, self.separator, self.empty = list(parts), separator, empty
+
+    def __str__(self) -> str:
+        return self.separator.join(str(part) for part in self.parts) or str(self.empty)
+
+    def __repr__(self) -> str:
+        return f"Joined({self.parts!r})"
+
+
+class Later(Message):
+    """Text that ``make()`` writes when shown: a date or a time in the reader's language."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], object]):
+        super().__init__("")
+        self.make = make
+
+    def __str__(self) -> str:
+        return str(self.make())
+
+    def __repr__(self) -> str:
+        return f"Later({self.make!r})"
 
 
 def _(msgid: str, **params: Any) -> Message:

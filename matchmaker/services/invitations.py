@@ -9,12 +9,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from matchmaker.messages import _, in_locale
 from matchmaker.models import Organisation, OrganisationInvitation, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
@@ -60,17 +59,17 @@ def _queue_email(session: Session, invitation: OrganisationInvitation, actor: Us
     link = given.absolute_url(given.page_path(LINK_ENDPOINT, {"token": make_token(given.settings, invitation)}))
     existing = session.scalar(select(User).where(User.email == invitation.email))
     locale = existing.locale if existing is not None and existing.locale else actor.locale
-    with force_locale(locale or "en"):
-        subject = _("%(name)s invites you to %(organisation)s", name=actor.name,
-                    organisation=invitation.organisation.name)
-        body = "\n".join([
+    with in_locale(locale or "en"):  # worded now, in the language of whoever it goes to
+        subject = str(_("%(name)s invites you to %(organisation)s", name=actor.name,
+                        organisation=invitation.organisation.name))
+        body = "\n".join(map(str, [
             _("Hello,"), "",
             _("%(name)s invites you to join %(organisation)s on matchmaker, to work on its profiles, "
               "collaborations and arenas together. Open this link within %(days)d days to accept:",
               name=actor.name, organisation=invitation.organisation.name, days=VALID_FOR.days), "",
             link, "",
             _("The link works once. If you do not know why you got this e-mail, ignore it."),
-        ])
+        ]))
     outbox.queue_to_address(session, invitation.email, EMAIL_KIND, subject, body,
                             user_id=existing.id if existing is not None else None)
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _, in_locale
 from matchmaker.models import User
 from matchmaker.services import accounts, context, outbox
 from matchmaker.services.context import Settings
@@ -85,15 +84,15 @@ def _find_user(session: Session, email: str) -> User | None:
 
 
 def _queue_email(session: Session, user: User, link: str, max_age: int) -> None:
-    with force_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):
-        subject = _("Choose a new password")
-        body = "\n".join([
+    with in_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):  # the recipient's language
+        subject = str(_("Choose a new password"))
+        body = "\n".join(map(str, [
             _("Hello %(name)s,", name=user.name), "",
             _("Someone, probably you, asked to choose a new password for your matchmaker account. "
               "Open this link within %(minutes)d minutes to do so:", minutes=max_age // 60), "",
             link, "",
             _("The link works once. If you did not ask for it, ignore this e-mail: your password stays as it is."),
-        ])
+        ]))
     outbox.queue(session, user, EMAIL_KIND, subject, body)
 
 

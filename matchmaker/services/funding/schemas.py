@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from matchmaker.messages import _
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.services.schemas import Description, LongText, Title, Trl, _codes, field_errors
 from matchmaker.vocabulary import (
