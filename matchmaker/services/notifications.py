@@ -8,12 +8,11 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from matchmaker import i18n
+from matchmaker.messages import _, in_locale, ngettext
 from matchmaker.models import Arena, Notification, User
 from matchmaker.models.arenas import table_label
 from matchmaker.models.types import utcnow
@@ -156,16 +155,16 @@ def deliver(session: Session, user: User, kind: str, params: dict) -> bool:
 
 
 def _queue_email(session: Session, user: User, kind: str, params: dict) -> None:
-    with force_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):
+    with in_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):  # the recipient's language
         text = word(kind, params)
-        lines = [_("Hello %(name)s,", name=user.name), "", text]
+        lines = [str(_("Hello %(name)s,", name=user.name)), "", text]
         given = context.of(session)
         target = absolute_link(session, kind, params)
         if target:
             lines += ["", target]
-        lines += ["", "-- ", _("You get this e-mail because you asked for e-mail about this topic. "
-                               "Choose what you hear about and how: %(url)s",
-                               url=given.absolute_url(given.site_path("notification_settings.index", {})) or "")]
+        lines += ["", "-- ", str(_("You get this e-mail because you asked for e-mail about this topic. "
+                                   "Choose what you hear about and how: %(url)s",
+                                   url=given.absolute_url(given.site_path("notification_settings.index", {})) or ""))]
     outbox.queue(session, user, kind, text, "\n".join(lines), reference=params.get("ref") or "")
 
 
@@ -214,10 +213,11 @@ def message(notification: Notification) -> str:
 
 
 def word(kind: str, params: dict) -> str:
-    """The text of a notification in the current language."""
+    """The text of a notification in the current language: called where it is shown (a page,
+    the API's answer, an e-mail worded in its recipient's language)."""
     params = {name: value for name, value in params.items() if name not in ("arena_id", "collaboration_id")}
     try:
-        return MESSAGES[kind](params)
+        return str(MESSAGES[kind](params))
     except (KeyError, TypeError, ValueError):
         return kind  # a message whose wording changed since it was stored
 
