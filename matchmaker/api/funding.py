@@ -69,7 +69,7 @@ def archive_instrument(instrument_id: int):
 def _suggestions_json(results) -> dict:
     items = [{"instrument": schemas.instrument_json(s.instrument), "score": round(s.score, 4),
               "reason": [{"yours": mine, "theirs": theirs} for mine, theirs in s.passage_pairs],
-              "checks": [vars(check) for check in s.checks]} for s in results]
+              "checks": [{**vars(check), "text": str(check.text)} for check in s.checks]} for s in results]
     return schemas.SuggestionList.model_validate({"items": items}).model_dump(mode="json")
 
 
