@@ -16,6 +16,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from matchmaker.services.context import Context, attach
+
 log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
@@ -81,7 +83,8 @@ def _unicode_lower(value):
 class Database:
     """Holds the engine and the session factory of one app."""
 
-    def __init__(self, url: str, bind: Connection | None = None):
+    def __init__(self, url: str, bind: Connection | None = None,
+                 context: Callable[[], Context] | None = None):
         self.engine = make_engine(url) if bind is None else bind.engine
         # Tests hand in a connection inside an outer transaction; sessions then work in
         # savepoints and the test rolls everything back.
@@ -90,12 +93,14 @@ class Database:
             bind=bind or self.engine, expire_on_commit=False, join_transaction_mode=mode
         )
         self._begins_itself = bind is None and self.engine.dialect.name == "sqlite"
+        # What the services of each session are given (see ``matchmaker.services.context``).
+        self._context = context or Context
 
     def new_session(self, immediate: bool = False) -> Session:
         """``immediate``: on SQLite, the transaction takes the write lock before its first read
         (see ``WRITING_METHODS``). PostgreSQL locks rows instead, and a test's outer transaction is
         already begun."""
-        session = self.session_factory()
+        session = attach(self.session_factory(), self._context())
         if immediate and self._begins_itself:
             session.connection(execution_options={IMMEDIATE: True})
         return session
@@ -159,8 +164,10 @@ def after_commit(write: Callable[[Session], None], what: str) -> None:
 
 
 def register_database(app: Flask) -> None:
+    from matchmaker.service_context import context_of
+
     app.extensions["matchmaker.database"] = Database(
-        app.config["DATABASE_URL"], bind=app.config.get("DATABASE_BIND")
+        app.config["DATABASE_URL"], bind=app.config.get("DATABASE_BIND"), context=lambda: context_of(app)
     )
     app.after_request(_commit_successful_request)
     app.teardown_appcontext(_close_session)
@@ -182,6 +189,15 @@ def _commit_successful_request(response):
             return current_app.make_response(current_app.handle_user_exception(error))
     _write_bookkeeping(g.pop("after_commit", []))
     return response
+
+
+def roll_back_request() -> None:
+    """Drops everything the request changed, before a refusal is shown: a service may have
+    changed something before it refused, and a failed flush leaves the session unable to read
+    (the page shown may need to) until rolled back. Nothing of the request is then committed."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        _roll_back(session)
 
 
 def _write_bookkeeping(writes: list[tuple[Callable[[Session], None], str]]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo
 
+import flask_babel
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_name
 from babel.numbers import format_decimal, format_percent
@@ -13,6 +14,7 @@ from flask import Flask, has_app_context, has_request_context, request, session
 from flask_babel import Babel, get_locale, get_timezone
 from flask_login import current_user
 
+from matchmaker import messages
 from matchmaker.vocabulary import INTERFACE_LOCALES
 
 DEFAULT_TIMEZONE = "Europe/Oslo"
@@ -50,6 +52,8 @@ def register_i18n(app: Flask) -> None:
     from matchmaker.people import register_people
 
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # The services' messages (``matchmaker.messages``) are worded where they are shown, in its language.
+    messages.set_translator(messages.Translator(flask_babel.gettext, flask_babel.ngettext, flask_babel.force_locale))
     register_formats(app)
     register_people(app)
 

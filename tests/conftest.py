@@ -11,6 +11,8 @@ from matchmaker import create_app
 from matchmaker.database import make_engine
 from matchmaker.matching.runtime import get_encoder
 from matchmaker.matching.store import refresh_profiles
+from matchmaker.service_context import context_of
+from matchmaker.services import context
 from tests import factories
 from tests.databases import BACKENDS, PG_URL, migrated_database
 
@@ -82,11 +84,24 @@ def app(request, database_url, connection):
 
 
 @pytest.fixture
-def db(connection) -> Session:
-    """A session on the test's transaction, for factories and for checking what was stored."""
+def db(request, connection) -> Session:
+    """A session on the test's transaction, for factories and for checking what was stored.
+    In a test with an app, the services it is handed to get that app's context, as a request's do."""
     session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    if "app" in request.fixturenames:
+        context.attach(session, _AppContext(request.getfixturevalue("app")))
     yield session
     session.close()
+
+
+class _AppContext:
+    """The app's services context as it is when a service asks: tests change the app's settings."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __getattr__(self, name):
+        return getattr(context_of(self.app), name)
 
 
 @pytest.fixture

@@ -98,9 +98,9 @@ def test_token_use_is_written_at_most_once_a_minute(client, make, db, token_upda
 def test_a_failing_match_view_write_still_answers_with_the_matches(api, make, db, index, monkeypatch, caplog):
     need = index(make.need(title="Falls", description=FALLS))
     index(make.capability(description=SENSOR))
-    real_fields = activity._fields
+    real_fields = activity.match_view_fields
     # A value the database refuses (a check constraint), so the write fails in the database itself.
-    monkeypatch.setattr(activity, "_fields", lambda *args: real_fields(*args) | {"mode": "refused"})
+    monkeypatch.setattr(activity, "match_view_fields", lambda *args: real_fields(*args) | {"mode": "refused"})
     client = api.as_user(make.user(need.organisation))
     with caplog.at_level(logging.WARNING, logger="matchmaker.database"):
         answer = client.get(f"/api/v1/needs/{need.id}/matches")
@@ -111,6 +111,6 @@ def test_a_failing_match_view_write_still_answers_with_the_matches(api, make, db
     assert len(warnings) == 2 and all(w.startswith("could not record match views: ") for w in warnings)
     assert db.scalars(select(MatchView)).all() == []
     # The request's own work was committed all the same: the next request is served as usual.
-    monkeypatch.setattr(activity, "_fields", real_fields)
+    monkeypatch.setattr(activity, "match_view_fields", real_fields)
     assert client.get(f"/api/v1/needs/{need.id}/matches").status_code == 200
     assert [(v.mode, v.profile_id) for v in db.scalars(select(MatchView))] == [("matches", need.id)]

@@ -145,7 +145,7 @@ def test_each_participating_demo_account_has_notifications_that_read_well(app, d
             assert kinds <= {n.kind for n in mine}, role
             for notification in mine:
                 assert notifications.message(notification) != notification.kind  # worded, not a bare code
-                assert notifications.link(notification), notification.kind
+                assert notifications.link(db, notification), notification.kind
                 assert notification.read_at is None
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from matchmaker.models import Arena, ArenaParticipant, Arrival, Meeting, MeetingRating, User
 from matchmaker.models.types import utcnow
+from matchmaker.service_context import settings_of
 from matchmaker.services.arenas import event_day
 from matchmaker.services.arenas.check_in import check_in_code
 
@@ -130,7 +131,7 @@ def test_the_agenda_and_the_dashboard_link_to_now_and_next_on_the_day(client, au
 
 def _code_url(app, day: Day, participant: ArenaParticipant) -> str:
     with app.test_request_context():
-        return day.url(f"/check-in/{check_in_code(participant)}")
+        return day.url(f"/check-in/{check_in_code(settings_of(app), participant)}")
 
 
 def _arrived(db, participant: ArenaParticipant) -> bool:
@@ -173,7 +174,7 @@ def test_a_tampered_or_foreign_check_in_code_is_refused(app, client, auth, db, m
     elsewhere = make.arena(organiser=during.arena.organiser)
     stranger = make.participant(elsewhere)
     with app.test_request_context():
-        foreign = during.url(f"/check-in/{check_in_code(stranger)}")
+        foreign = during.url(f"/check-in/{check_in_code(settings_of(app), stranger)}")
     assert client.get(foreign).status_code == 404  # another arena's code, even the same organiser's
     assert db.scalar(select(func.count()).select_from(Arrival)) == 0
 

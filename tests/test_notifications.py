@@ -373,8 +373,8 @@ def test_funding_reminder_reaches_parties_and_followers_once(make, db):
     for user in (supplier_member, department_member, collaboration_follower, need_follower):
         [reminder] = _notifications(db, user)
         assert reminder.kind == "funding_deadline" and reminder.params["instrument_id"] == instrument.id
-    assert notifications.link(_notifications(db, supplier_member)[0]) == f"/collaborations/{collaboration.id}"
-    assert "/needs/" in notifications.link(_notifications(db, need_follower)[0])
+    assert notifications.link(db, _notifications(db, supplier_member)[0]) == f"/collaborations/{collaboration.id}"
+    assert "/needs/" in notifications.link(db, _notifications(db, need_follower)[0])
     assert "Innovation call" in notifications.message(_notifications(db, need_follower)[0])
     assert _notifications(db, stopped_member) == [] and _notifications(db, bystander) == []
     assert reminders.send_deadline_reminders(db) == 0

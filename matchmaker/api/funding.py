@@ -10,6 +10,7 @@ from matchmaker.api import funding_schemas as schemas
 from matchmaker.api.documented import Changes, documented
 from matchmaker.api.params import bad_body, json_body, parse_body, parse_query
 from matchmaker.database import get_session
+from matchmaker.match_views import record_match_view_after
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.collaborations import operations as collab
@@ -72,7 +73,7 @@ def archive_instrument(instrument_id: int):
 def _suggestions_json(results) -> dict:
     items = [{"instrument": schemas.instrument_json(s.instrument), "score": round(s.score, 4),
               "reason": [{"yours": mine, "theirs": theirs} for mine, theirs in s.passage_pairs],
-              "checks": [vars(check) for check in s.checks]} for s in results]
+              "checks": [{**vars(check), "text": str(check.text)} for check in s.checks]} for s in results]
     return schemas.SuggestionList.model_validate({"items": items}).model_dump(mode="json")
 
 
@@ -81,7 +82,9 @@ def _suggestions_json(results) -> dict:
 def need_instruments(profile_id: int):
     db = get_session()
     need = profile_service.get_visible_profile(db, g.api_user, "need", profile_id)
-    return _suggestions_json(suggestions.for_need(db, get_engine(), g.api_user, need, channel="api"))
+    results = suggestions.for_need(db, get_engine(), g.api_user, need)
+    record_match_view_after(g.api_user, need, "instruments", "api", len(results))
+    return _suggestions_json(results)
 
 
 @bp.get("/collaborations/<int:collaboration_id>/instruments")

@@ -15,11 +15,11 @@ from matchmaker.api.params import bad_body, facet_filters, json_body, query_args
 from matchmaker.api.profiles import KIND_BY_SECTION, SECTION, serialise
 from matchmaker.api.schemas import MatchFilters, MatchList, TextMatchRequest
 from matchmaker.database import get_session, reads_only
+from matchmaker.match_views import record_match_view_after
 from matchmaker.matching.runtime import get_engine
 from matchmaker.matching.wording import describe_mismatch
 from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
-from matchmaker.services.activity import record_match_view_after
 from matchmaker.services.schemas import field_errors
 
 

@@ -39,7 +39,7 @@ def _serialise(notification: Notification) -> dict:
     params = notification.params or {}
     return {"id": notification.id, "kind": notification.kind, "topic": notifications.KIND_TOPICS.get(notification.kind),
             "message": notifications.message(notification),
-            "link": notifications.absolute_link(notification.kind, params),
+            "link": notifications.absolute_link(get_session(), notification.kind, params),
             "read": notification.read_at is not None, "created_at": as_utc(notification.created_at).isoformat()}
 
 

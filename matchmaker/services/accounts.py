@@ -10,11 +10,11 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from matchmaker.messages import _
 from matchmaker.models import ApiToken, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
@@ -128,7 +128,8 @@ def hash_token(token: str) -> str:
 
 def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """Returns the stored token and its plain text, which is shown once and never stored."""
-    name = (name or "").strip()[:100] or _("API token")
+    # A stored name, so worded now, in the language of whoever creates the token.
+    name = (name or "").strip()[:100] or str(_("API token"))
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=hash_token(plain), prefix=plain[:10])
     session.add(token)

@@ -7,34 +7,33 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import has_request_context, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import Message, _
 from matchmaker.models import AuditEntry, Organisation, User
+from matchmaker.services import context
 from matchmaker.services.browse import Page
 
 log = logging.getLogger(__name__)
 
 # The codes written to the log and how the log page names them.
 ACTIONS = {
-    "organisation.approved": _l("Organisation approved"),
-    "organisation.declined": _l("Organisation declined"),
-    "user.created": _l("Account created (command line)"),
-    "token.created": _l("API token created (command line)"),
-    "account.deleted": _l("Account deleted"),
-    "member.promoted": _l("Member made an administrator"),
-    "member.demoted": _l("Administrator made a member"),
-    "member.removed": _l("Member removed"),
-    "member.left": _l("Member left"),
-    "invitation.created": _l("Invitation sent"),
-    "invitation.revoked": _l("Invitation withdrawn"),
-    "invitation.accepted": _l("Invitation accepted"),
-    "join.requested": _l("Asked to join"),
-    "join.approved": _l("Request to join approved"),
-    "join.declined": _l("Request to join declined"),
+    "organisation.approved": _("Organisation approved"),
+    "organisation.declined": _("Organisation declined"),
+    "user.created": _("Account created (command line)"),
+    "token.created": _("API token created (command line)"),
+    "account.deleted": _("Account deleted"),
+    "member.promoted": _("Member made an administrator"),
+    "member.demoted": _("Administrator made a member"),
+    "member.removed": _("Member removed"),
+    "member.left": _("Member left"),
+    "invitation.created": _("Invitation sent"),
+    "invitation.revoked": _("Invitation withdrawn"),
+    "invitation.accepted": _("Invitation accepted"),
+    "join.requested": _("Asked to join"),
+    "join.approved": _("Request to join approved"),
+    "join.declined": _("Request to join declined"),
 }
 PER_PAGE = 50
 
@@ -44,19 +43,17 @@ def actor_label(actor: User | None) -> str:
     return f"{actor.name} <{actor.email}>" if actor is not None else ""
 
 
-def _client_address() -> str | None:
-    return request.remote_addr if has_request_context() else None
-
-
 def record(session: Session, actor: User | None, action: str, target=None, **details) -> AuditEntry:
     """Adds an entry to the session, so it is stored with the work it describes or not at all.
 
     ``target`` is any model instance with an id; ``details`` must be JSON-serialisable and
-    must never hold a secret (a password or a token)."""
+    must never hold a secret (a password or a token). The client's address is the one the
+    session's caller gave (see ``matchmaker.services.context``)."""
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None, actor_label=actor_label(actor), action=action,
         target_type=target.__tablename__ if target is not None else None,
-        target_id=target.id if target is not None else None, details=details, ip_address=_client_address(),
+        target_id=target.id if target is not None else None, details=details,
+        ip_address=context.of(session).client_address,
     )
     session.add(entry)
     session.flush()
@@ -81,15 +78,15 @@ def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
 
 
-# What the log page says an entry means: a sentence in the reader's language, with names.
+# What the log page says an entry means: a sentence worded in the reader's language when shown, with names.
 @dataclass
 class Described:
     entry: AuditEntry
-    sentence: str
+    sentence: Message
     details: dict  # what the sentence does not already say
 
 
-Wording = Callable[[str, str, dict], str]
+Wording = Callable[[str | Message, str | Message, dict], Message]
 SENTENCES: dict[str, tuple[Wording, tuple[str, ...]]] = {
     "organisation.approved": (lambda actor, target, details: _(
         "%(actor)s approved the organisation %(target)s", actor=actor, target=target), ("name",)),
@@ -123,7 +120,7 @@ def _names(session: Session, model, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
-def _actor_name(entry: AuditEntry, names: dict[int, str]) -> str:
+def _actor_name(entry: AuditEntry, names: dict[int, str]) -> str | Message:
     if entry.actor_id in names:
         return names[entry.actor_id]
     if entry.actor_label:  # the account is gone; its label is "Name <e-mail>"
@@ -133,7 +130,7 @@ def _actor_name(entry: AuditEntry, names: dict[int, str]) -> str:
     return _("The command line")
 
 
-def _target_name(entry: AuditEntry, names: dict[str, dict[int, str]]) -> str:
+def _target_name(entry: AuditEntry, names: dict[str, dict[int, str]]) -> str | Message:
     if entry.target_id is None:
         return "—"
     found = names.get(entry.target_type or "", {}).get(entry.target_id)
@@ -142,10 +139,10 @@ def _target_name(entry: AuditEntry, names: dict[str, dict[int, str]]) -> str:
     return _("%(name)s (deleted)", name=(entry.details or {}).get("name") or f"#{entry.target_id}")
 
 
-def _described(entry: AuditEntry, actor: str, target: str) -> Described:
+def _described(entry: AuditEntry, actor: str | Message, target: str | Message) -> Described:
     details = dict(entry.details or {})
     if entry.action not in SENTENCES:
-        sentence = _("%(actor)s: %(action)s, %(target)s", actor=actor, action=action_label(entry.action),
+        sentence = _("%(actor)s: %(action)s, %(target)s", actor=actor, action=ACTIONS.get(entry.action, entry.action),
                      target=target)
         return Described(entry, sentence, details)
     wording, said = SENTENCES[entry.action]

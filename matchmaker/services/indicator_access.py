@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import Organisation, User
 from matchmaker.models.accounts import CARE_PROVIDER_KINDS
 from matchmaker.services.errors import NotFound, PermissionDenied, ValidationFailed

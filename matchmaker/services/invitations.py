@@ -9,17 +9,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import current_app, url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from matchmaker.messages import _, in_locale
 from matchmaker.models import Organisation, OrganisationInvitation, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow
-from matchmaker.services import accounts, audit, members, notifications, outbox, permissions
+from matchmaker.services import accounts, audit, context, members, notifications, outbox, permissions
+from matchmaker.services.context import Settings
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -30,12 +29,12 @@ EMAIL_KIND = "organisation_invitation"
 LINK_ENDPOINT = "members.open_invitation"
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt=SALT)
 
 
-def make_token(invitation: OrganisationInvitation) -> str:
-    return _serializer().dumps({"invitation": invitation.id, "organisation": invitation.organisation_id})
+def make_token(settings: Settings, invitation: OrganisationInvitation) -> str:
+    return _serializer(settings).dumps({"invitation": invitation.id, "organisation": invitation.organisation_id})
 
 
 def invite(session: Session, actor: User, organisation: Organisation, email: str) -> OrganisationInvitation:
@@ -56,20 +55,21 @@ def invite(session: Session, actor: User, organisation: Organisation, email: str
 
 
 def _queue_email(session: Session, invitation: OrganisationInvitation, actor: User) -> None:
-    link = notifications.absolute_url(url_for(LINK_ENDPOINT, token=make_token(invitation)))
+    given = context.of(session)
+    link = given.absolute_url(given.page_path(LINK_ENDPOINT, {"token": make_token(given.settings, invitation)}))
     existing = session.scalar(select(User).where(User.email == invitation.email))
     locale = existing.locale if existing is not None and existing.locale else actor.locale
-    with force_locale(locale or "en"):
-        subject = _("%(name)s invites you to %(organisation)s", name=actor.name,
-                    organisation=invitation.organisation.name)
-        body = "\n".join([
+    with in_locale(locale or "en"):  # worded now, in the language of whoever it goes to
+        subject = str(_("%(name)s invites you to %(organisation)s", name=actor.name,
+                        organisation=invitation.organisation.name))
+        body = "\n".join(map(str, [
             _("Hello,"), "",
             _("%(name)s invites you to join %(organisation)s on matchmaker, to work on its profiles, "
               "collaborations and arenas together. Open this link within %(days)d days to accept:",
               name=actor.name, organisation=invitation.organisation.name, days=VALID_FOR.days), "",
             link, "",
             _("The link works once. If you do not know why you got this e-mail, ignore it."),
-        ])
+        ]))
     outbox.queue_to_address(session, invitation.email, EMAIL_KIND, subject, body,
                             user_id=existing.id if existing is not None else None)
 
@@ -77,7 +77,7 @@ def _queue_email(session: Session, invitation: OrganisationInvitation, actor: Us
 def invitation_for_token(session: Session, token: str) -> OrganisationInvitation:
     """The open, unexpired invitation a token names; NotFound for anything else, alike."""
     try:
-        payload = _serializer().loads(token or "")
+        payload = _serializer(context.of(session).settings).loads(token or "")
     except BadSignature:
         raise _invalid_link() from None
     invitation_id = payload.get("invitation") if isinstance(payload, dict) else None

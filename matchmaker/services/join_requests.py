@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from matchmaker.messages import _
 from matchmaker.models import JoinRequest, Organisation, User
 from matchmaker.models.types import utcnow
 from matchmaker.services import accounts, audit, members, notifications, permissions

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import Organisation, User
 from matchmaker.models.accounts import ORGANISATION_ROLES
 from matchmaker.services import audit, notifications, permissions

@@ -8,18 +8,15 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
 
 from matchmaker import i18n
+from matchmaker.messages import _, in_locale, ngettext
 from matchmaker.models import Arena, Notification, User
 from matchmaker.models.arenas import table_label
 from matchmaker.models.types import utcnow
-from matchmaker.services import notification_preferences, outbox
+from matchmaker.services import context, notification_preferences, outbox
 from matchmaker.vocabulary import COLLABORATION_STAGES, INTERFACE_LOCALES, label
 
 log = logging.getLogger(__name__)
@@ -158,15 +155,16 @@ def deliver(session: Session, user: User, kind: str, params: dict) -> bool:
 
 
 def _queue_email(session: Session, user: User, kind: str, params: dict) -> None:
-    with force_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):
+    with in_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):  # the recipient's language
         text = word(kind, params)
-        lines = [_("Hello %(name)s,", name=user.name), "", text]
-        target = absolute_link(kind, params)
+        lines = [str(_("Hello %(name)s,", name=user.name)), "", text]
+        given = context.of(session)
+        target = absolute_link(session, kind, params)
         if target:
             lines += ["", target]
-        lines += ["", "-- ", _("You get this e-mail because you asked for e-mail about this topic. "
-                               "Choose what you hear about and how: %(url)s",
-                               url=absolute_url(_path("notification_settings.index", {})) or "")]
+        lines += ["", "-- ", str(_("You get this e-mail because you asked for e-mail about this topic. "
+                                   "Choose what you hear about and how: %(url)s",
+                                   url=given.absolute_url(given.site_path("notification_settings.index", {})) or ""))]
     outbox.queue(session, user, kind, text, "\n".join(lines), reference=params.get("ref") or "")
 
 
@@ -185,37 +183,20 @@ def link_target(kind: str, params: dict) -> tuple[str, dict] | None:
     return None
 
 
-def link(notification: Notification) -> str | None:
+def link(session: Session, notification: Notification) -> str | None:
     """The page a notification leads to, as a path of this site."""
     target = link_target(notification.kind, notification.params or {})
+    return context.of(session).page_path(*target) if target else None
+
+
+def absolute_link(session: Session, kind: str, params: dict) -> str | None:
+    """The page a notification leads to, as a full address where the site knows its own; the
+    same from a page and from a cron job."""
+    target = link_target(kind, params)
     if target is None:
         return None
-    return url_for(target[0], **target[1]) if has_request_context() else _path(*target)
-
-
-def absolute_link(kind: str, params: dict) -> str | None:
-    """The page a notification leads to, as a full address where the site knows its own."""
-    target = link_target(kind, params)
-    return absolute_url(_path(*target)) if target else None
-
-
-def _path(endpoint: str, values: dict) -> str | None:
-    """A path built without a request, so the same link comes out of a page and a cron job."""
-    try:
-        return current_app.url_map.bind("localhost").build(endpoint, values)
-    except BuildError:
-        log.warning("no page %s for a notification link", endpoint)
-        return None
-
-
-def absolute_url(path: str | None) -> str | None:
-    """An e-mail needs a full address: BASE_URL, else SERVER_NAME, else the bare path."""
-    if path is None:
-        return None
-    base = current_app.config.get("BASE_URL")
-    if not base and current_app.config.get("SERVER_NAME"):
-        base = f"{current_app.config.get('PREFERRED_URL_SCHEME', 'https')}://{current_app.config['SERVER_NAME']}"
-    return f"{base.rstrip('/')}{path}" if base else path
+    given = context.of(session)
+    return given.absolute_url(given.site_path(*target))
 
 
 def notify_admins(session: Session, kind: str, **params) -> None:
@@ -232,10 +213,11 @@ def message(notification: Notification) -> str:
 
 
 def word(kind: str, params: dict) -> str:
-    """The text of a notification in the current language."""
+    """The text of a notification in the current language: called where it is shown (a page,
+    the API's answer, an e-mail worded in its recipient's language)."""
     params = {name: value for name, value in params.items() if name not in ("arena_id", "collaboration_id")}
     try:
-        return MESSAGES[kind](params)
+        return str(MESSAGES[kind](params))
     except (KeyError, TypeError, ValueError):
         return kind  # a message whose wording changed since it was stored
 

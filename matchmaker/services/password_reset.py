@@ -11,17 +11,15 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import current_app, url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _, in_locale
 from matchmaker.models import User
-from matchmaker.services import accounts, outbox
+from matchmaker.services import accounts, context, outbox
+from matchmaker.services.context import Settings
 from matchmaker.services.errors import NotFound, ValidationFailed
-from matchmaker.services.notifications import absolute_url
 from matchmaker.vocabulary import INTERFACE_LOCALES
 
 log = logging.getLogger(__name__)
@@ -32,22 +30,23 @@ EMAIL_KIND = "password_reset"
 LINK_ENDPOINT = "password_reset.open_link"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt=SALT)
 
 
-def _max_age() -> int:
-    return int(current_app.config.get("PASSWORD_RESET_MAX_AGE") or DEFAULT_MAX_AGE)
+def _max_age(settings: Settings) -> int:
+    return int(settings.password_reset_max_age or DEFAULT_MAX_AGE)
 
 
-def make_token(user: User) -> str:
-    return _serializer().dumps({"user": user.id, "password": user.password_digest})
+def make_token(settings: Settings, user: User) -> str:
+    return _serializer(settings).dumps({"user": user.id, "password": user.password_digest})
 
 
 def user_for_token(session: Session, token: str) -> User:
     """The user a valid, unexpired and unused token is for; NotFound otherwise."""
+    settings = context.of(session).settings
     try:
-        payload = _serializer().loads(token, max_age=_max_age())
+        payload = _serializer(settings).loads(token, max_age=_max_age(settings))
     except BadSignature:  # expired ones too: SignatureExpired is a BadSignature
         raise _invalid_link() from None
     user_id = payload.get("user") if isinstance(payload, dict) else None
@@ -68,7 +67,9 @@ def request_reset(session: Session, email: str) -> User | None:
     if user is None:
         log.info("password reset asked for an address without an account")
         return None
-    _queue_email(session, user, absolute_url(url_for(LINK_ENDPOINT, token=make_token(user))))
+    given = context.of(session)
+    link = given.absolute_url(given.page_path(LINK_ENDPOINT, {"token": make_token(given.settings, user)}))
+    _queue_email(session, user, link, _max_age(given.settings))
     session.flush()
     log.info("password reset link queued for user %s", user.id)
     return user
@@ -82,16 +83,16 @@ def _find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == address))
 
 
-def _queue_email(session: Session, user: User, link: str) -> None:
-    with force_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):
-        subject = _("Choose a new password")
-        body = "\n".join([
+def _queue_email(session: Session, user: User, link: str, max_age: int) -> None:
+    with in_locale(user.locale if user.locale in INTERFACE_LOCALES else "en"):  # the recipient's language
+        subject = str(_("Choose a new password"))
+        body = "\n".join(map(str, [
             _("Hello %(name)s,", name=user.name), "",
             _("Someone, probably you, asked to choose a new password for your matchmaker account. "
-              "Open this link within %(minutes)d minutes to do so:", minutes=_max_age() // 60), "",
+              "Open this link within %(minutes)d minutes to do so:", minutes=max_age // 60), "",
             link, "",
             _("The link works once. If you did not ask for it, ignore this e-mail: your password stays as it is."),
-        ])
+        ]))
     outbox.queue(session, user, EMAIL_KIND, subject, body)
 
 

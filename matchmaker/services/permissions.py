@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
+from matchmaker.messages import _
 from matchmaker.models import Organisation, Profile, User
 from matchmaker.models.accounts import CARE_PROVIDER_KINDS
 from matchmaker.services.errors import NotFound, PermissionDenied

@@ -13,11 +13,11 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from matchmaker.messages import _
 from matchmaker.models import (
     ArenaParticipant,
     CollaborationEvent,

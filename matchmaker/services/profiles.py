@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.matching.runtime import get_encoder
 from matchmaker.matching.store import record_changes, refresh_profiles
+from matchmaker.messages import _
 from matchmaker.models import CapabilityProfile, NeedProfile, Profile, User
 from matchmaker.models.types import utcnow
-from matchmaker.services import permissions
+from matchmaker.services import context, permissions
 from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
 from matchmaker.services.schemas import ProfileInput, known_fields, validate_profile
 
@@ -49,7 +48,7 @@ def create_profile(session: Session, user: User, kind: str, data: dict[str, Any]
     apply_input(profile, cleaned)
     session.add(profile)
     session.flush()
-    refresh_profiles(session, [profile], get_encoder())
+    refresh_profiles(session, [profile], context.of(session).encoder())
     log.info("user %s created %s %s", user.id, kind, profile.id)
     return profile
 
@@ -61,7 +60,7 @@ def update_profile(session: Session, user: User, profile: Profile, changes: dict
     cleaned = validate_profile(profile.kind, merged)
     _refuse_unknown_fields(cleaned)
     apply_input(profile, cleaned)
-    refresh_profiles(session, [profile], get_encoder())
+    refresh_profiles(session, [profile], context.of(session).encoder())
     return profile
 
 

@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from flask_babel import gettext as _
+from matchmaker.messages import _
 
 T = TypeVar("T")
 

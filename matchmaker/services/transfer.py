@@ -16,11 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matchmaker.matching.runtime import get_encoder
 from matchmaker.matching.store import record_changes, refresh_profiles
 from matchmaker.models import Organisation, Profile
 from matchmaker.models.types import utcnow
-from matchmaker.services import records
+from matchmaker.services import context, records
 from matchmaker.services.errors import DomainError
 from matchmaker.services.organisations import validate_organisation
 from matchmaker.services.profiles import MODEL_BY_KIND, apply_input, profile_fields
@@ -100,7 +99,7 @@ def import_lines(session: Session, lines: Iterable[str], progress: Callable[[int
         organisations = _apply_organisations(session, [c for c in checked if c.kind == "organisation"], report)
         profiles = [_apply_profile(session, item, organisations, report)
                     for item in checked if item.kind != "organisation"]
-        refresh_profiles(session, profiles, get_encoder(), embed_progress)
+        refresh_profiles(session, profiles, context.of(session).encoder(), embed_progress)
         record_changes(session, _organisation_profile_ids(session, organisations.values()))
     return report
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from matchmaker import vocabulary
+from matchmaker.database import roll_back_request
 from matchmaker.matching import wording
 from matchmaker.services.errors import DomainError
+from matchmaker.web.helpers import RefusedChange
 from matchmaker.web.unavailable import register_unavailable
 
 
@@ -53,6 +55,7 @@ def register_web(app: Flask) -> None:
     app.before_request(input_guard.refuse_unstorable_input)
     app.before_request(sign_in.require_sign_in)
     app.register_error_handler(DomainError, _domain_error_page)
+    app.register_error_handler(RefusedChange, _refused_change)
     app.register_error_handler(CSRFError, _csrf_error_page)
     app.register_error_handler(HTTPException, _http_error_page)
     register_unavailable(app)
@@ -69,12 +72,19 @@ def _is_api_request() -> bool:
 
 
 def _domain_error_page(error: DomainError):
+    roll_back_request()  # nothing of a refused request is kept, whatever it changed before the refusal
     if _is_api_request():
         from matchmaker.api.errors import domain_error_response
 
         return domain_error_response(error)
     return render_template("errors/error.html", status=error.status, message=error.message,
                            field_errors=error.field_errors), error.status
+
+
+def _refused_change(refusal: RefusedChange):
+    roll_back_request()  # first: the flash words its message in the signed-in user's language
+    flash(_("Not changed: %(reason)s", reason=refusal.reason.message), "error")
+    return redirect(refusal.back_to)
 
 
 def _csrf_error_page(error: CSRFError):

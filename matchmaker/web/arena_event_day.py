@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from matchmaker.database import get_session
+from matchmaker.services import context
 from matchmaker.services.arenas import access, check_in, event_day
 from matchmaker.services.arenas.registration import approved_participants
 from matchmaker.web.arenas import arena_context
@@ -42,9 +43,10 @@ def now_and_next(arena_id: int):
 @bp.get("/check-in.svg")
 def check_in_qr(arena_id: int):
     _db, arena, me = _participant(arena_id)
-    url = url_for("arena_event_day.check_in_by_code", arena_id=arena.id, token=check_in.check_in_code(me),
-                  _external=True)
-    return Response(check_in.qr_svg(url), mimetype="image/svg+xml", headers={"Cache-Control": "private"})
+    code = check_in.check_in_code(context.of(_db).settings, me)
+    url = url_for("arena_event_day.check_in_by_code", arena_id=arena.id, token=code, _external=True)
+    svg = check_in.qr_svg(url, _("Check-in code"))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private"})
 
 
 @bp.get("/check-in")

@@ -14,6 +14,7 @@ from matchmaker.services.arenas import access, agenda, check_in, event_day, regi
 from matchmaker.services.errors import Conflict, ValidationFailed
 from matchmaker.web.arena_forms import MoveForm
 from matchmaker.web.arenas import arena_context
+from matchmaker.web.helpers import RefusedChange
 
 bp = Blueprint("arena_organiser", __name__, url_prefix="/arenas/<int:arena_id>")
 bp.context_processor(arena_context)
@@ -63,11 +64,8 @@ def _slot_label(arena, slot) -> str:
 @bp.post("/schedule/run")
 def run(arena_id: int):
     db, arena = get_session(), _organised_arena(arena_id)
-    try:
-        figures = schedule.run_scheduler(db, current_user, arena, current_app.config["ARENA_SCHEDULER_SECONDS"])
-    except Conflict:
-        db.rollback()  # a meeting changed while the scheduler ran: nothing of this run is kept
-        raise
+    # A meeting changed while the scheduler ran: Conflict, and nothing of this run is kept.
+    figures = schedule.run_scheduler(db, current_user, arena, current_app.config["ARENA_SCHEDULER_SECONDS"])
     flash(ngettext("The scheduler placed %(num)d meeting.", "The scheduler placed %(num)d meetings.", figures["placed"])
           + " " + ngettext("%(num)d could not be placed; see why below.", "%(num)d could not be placed; see why below.",
                            figures["unscheduled"]) * bool(figures["unscheduled"]), "success")
@@ -87,12 +85,12 @@ def publish(arena_id: int):
 def change_meeting(arena_id: int, meeting_id: int, action: str):
     db, arena = get_session(), _organised_arena(arena_id)
     meeting = access.get_meeting(db, arena, meeting_id)
+    back_to = url_for("arena_organiser.schedule_grid", arena_id=arena.id, meeting=meeting_id)
     try:
         _change(db, arena, meeting, action)
     except (Conflict, ValidationFailed) as refusal:
-        db.rollback()  # nothing of a refused change is kept
-        flash(_("Not changed: %(reason)s", reason=refusal.message), "error")
-    return redirect(url_for("arena_organiser.schedule_grid", arena_id=arena.id, meeting=meeting_id))
+        raise RefusedChange(refusal, back_to) from refusal  # nothing of a refused change is kept
+    return redirect(back_to)
 
 
 def _change(db, arena, meeting, action: str) -> None:

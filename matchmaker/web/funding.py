@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from matchmaker.database import get_session
+from matchmaker.match_views import record_match_view_after
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.collaborations import joint_needs
@@ -95,6 +96,7 @@ def for_need(need_id: int):
     db = get_session()
     need = profile_service.get_visible_profile(db, current_user, "need", need_id)
     results = suggestions.for_need(db, get_engine(), current_user, need)
+    record_match_view_after(current_user, need, "instruments", "web", len(results))
     return render_template("funding/suggestions.html", need=need, results=results,
                            spans=joint_needs.trusts_and_sites(db, need))
 

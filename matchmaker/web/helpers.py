@@ -14,6 +14,16 @@ from matchmaker.services.errors import DomainError, ValidationFailed
 T = TypeVar("T")
 
 
+class RefusedChange(Exception):
+    """A page's change that a service refused: the app drops whatever the request changed, says
+    "Not changed" with the reason and sends the browser back to ``back_to``."""
+
+    def __init__(self, reason: DomainError, back_to: str):
+        super().__init__(reason.message)
+        self.reason, self.back_to = reason, back_to
+
+
+
 def form_data(form: FlaskForm) -> dict:
     """A form's values keyed as the services expect, without the CSRF token."""
     return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
@@ -49,10 +59,10 @@ def show_errors(form: FlaskForm, error: DomainError, renames: dict[str, str] | N
     for name, message in error.field_errors.items():
         field = form._fields.get((renames or {}).get(name, name))
         if field is None:
-            unplaced.append(message)
+            unplaced.append(str(message))
         else:
-            field.errors = [*field.errors, message]
-    return unplaced or ([] if error.field_errors else [error.message])
+            field.errors = [*field.errors, str(message)]
+    return unplaced or ([] if error.field_errors else [str(error.message)])
 
 
 def safe_next_url(default: str) -> str:

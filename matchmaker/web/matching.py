@@ -6,11 +6,11 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from matchmaker.database import get_session
+from matchmaker.match_views import record_match_view_after
 from matchmaker.matching import ranking
 from matchmaker.matching.runtime import get_engine
 from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
-from matchmaker.services.activity import record_match_view_after
 from matchmaker.services.profiles import organisation_profiles
 from matchmaker.services.storable import nfc
 from matchmaker.web.forms import MatchFilterForm

@@ -10,8 +10,9 @@ from matchmaker.services import notifications
 
 bp = Blueprint("notifications", __name__)
 
-# Where a notification leads is decided by the service, so e-mails carry the same links.
-link = notifications.link
+def link(notification) -> str | None:
+    """Where a notification leads is decided by the service, so e-mails carry the same links."""
+    return notifications.link(get_session(), notification)
 
 
 @bp.get("/notifications")

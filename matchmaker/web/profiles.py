@@ -165,7 +165,8 @@ def publish(section: str, profile_id: int):
     try:
         profile_service.publish_profile(db, current_user, profile)
     except ValidationFailed as error:
-        flash(_("It cannot be published yet: %(reason)s", reason="; ".join(error.field_errors.values())), "error")
+        reasons = "; ".join(map(str, error.field_errors.values()))
+        flash(_("It cannot be published yet: %(reason)s", reason=reasons), "error")
         return redirect(url_for("profiles.edit", section=section, profile_id=profile_id))
     flash(_saved_message(profile), "success")
     return redirect(url_for("profiles.detail", section=section, profile_id=profile_id))

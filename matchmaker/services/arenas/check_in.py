@@ -6,37 +6,38 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import Arena, ArenaParticipant, Arrival, User
+from matchmaker.services import context
 from matchmaker.services.arenas.access import ensure_organiser
 from matchmaker.services.arenas.registration import approved_participants
+from matchmaker.services.context import Settings
 from matchmaker.services.errors import NotFound
 
 SALT = "matchmaker.arena-check-in"
 SEARCH_LIMIT = 30
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret_key, salt=SALT)
 
 
-def check_in_code(participant: ArenaParticipant) -> str:
+def check_in_code(settings: Settings, participant: ArenaParticipant) -> str:
     """A code naming the registration, signed so that nobody can make one for someone else.
     It does not expire: the printed or saved QR code must still work on the day."""
-    return _serializer().dumps([participant.arena_id, participant.id])
+    return _serializer(settings).dumps([participant.arena_id, participant.id])
 
 
 def participant_for_code(session: Session, user: User, arena: Arena, code: str) -> ArenaParticipant:
     """The registration a scanned code is for; only the organisers may read one."""
     ensure_organiser(user, arena)
     try:
-        arena_id, participant_id = _serializer().loads(code)
+        arena_id, participant_id = _serializer(context.of(session).settings).loads(code)
     except (BadSignature, ValueError, TypeError):
         raise NotFound(_("This check-in code is not valid.")) from None
     if arena_id != arena.id or not isinstance(participant_id, int):
@@ -95,9 +96,10 @@ def search(session: Session, user: User, arena: Arena, text: str) -> list[ArenaP
     return sorted(found, key=lambda p: p.display_name.casefold())[:SEARCH_LIMIT]
 
 
-def qr_svg(url: str) -> bytes:
-    """The URL as a QR code in SVG, dark on white so that it scans on a dark screen too."""
+def qr_svg(url: str, title: str) -> bytes:
+    """The URL as a QR code in SVG, dark on white so that it scans on a dark screen too; ``title``
+    names it for screen readers, in the reader's language."""
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=6, border=4, dark="#000", light="#fff",
-                                    title=_("Check-in code"))
+                                    title=title)
     return out.getvalue()

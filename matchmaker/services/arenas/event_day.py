@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import Arena, ArenaParticipant, ArenaSlot, Meeting, MeetingRating, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.models.event_day import HIGHEST_SCORE, LOWEST_SCORE

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import Arena, ArenaParticipant, Profile, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow

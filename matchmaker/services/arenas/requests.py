@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from matchmaker.matching.engine import MatchingEngine
+from matchmaker.messages import _
 from matchmaker.models import Arena, ArenaParticipant, Meeting, MeetingSeat, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.models.types import utcnow

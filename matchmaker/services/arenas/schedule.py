@@ -8,13 +8,13 @@ import logging
 import time
 from collections.abc import Callable
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matchmaker import scheduling
 from matchmaker.i18n import clock
+from matchmaker.messages import Later, _
 from matchmaker.models import Arena, ArenaSlot, ArenaTable, Meeting, MeetingSeat, User
 from matchmaker.models.types import utcnow
 from matchmaker.scheduling import result as reasons
@@ -97,8 +97,8 @@ def _apply(session: Session, arena: Arena, meetings: list[Meeting], placements: 
 
 
 def _flush(session: Session) -> None:
-    # Worded before flushing: a failed flush expires everything, the signed-in user's language too,
-    # and the session loads nothing more until the caller rolls back.
+    # Made before flushing; worded when shown, after the request's session is rolled back: a failed
+    # flush expires everything, the signed-in user's language too, and loads nothing until then.
     message = _("Someone else changed the schedule at the same moment. Reload the page and try again.")
     try:
         session.flush()
@@ -149,7 +149,7 @@ def _unavailable(meeting: Meeting, slot: ArenaSlot) -> str | None:
     for participant in meeting.participants:
         if slot.id in (participant.unavailable_slot_ids or []):
             return _("%(name)s is not available at %(when)s.", name=participant.display_name,
-                     when=clock(slot.start, meeting.arena.timezone))
+                     when=_clock(slot.start, meeting.arena.timezone))
     return None
 
 
@@ -168,6 +168,11 @@ def _person_busy(session: Session, meeting: Meeting, slot: ArenaSlot) -> str | N
             return _("%(name)s already has a meeting at that time (with %(who)s).",
                      name=participant.display_name, who=names(seat.meeting, leave_out=participant.id))
     return None
+
+
+def _clock(moment, timezone: str) -> Later:
+    """A slot's time, written in the reader's language when shown, where the arena takes place."""
+    return Later(lambda: clock(moment, timezone))
 
 
 def names(meeting: Meeting, leave_out: int | None = None) -> str:

@@ -3,10 +3,10 @@ patient volume, so several trusts run one project instead of the same one in par
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import NeedCoOwner, Profile, User
 from matchmaker.models.accounts import CARE_PROVIDER_KINDS
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed

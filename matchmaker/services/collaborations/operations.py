@@ -3,10 +3,10 @@ when; stage changes follow a fixed path, and refusals say what is possible inste
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import Joined, _
 from matchmaker.models import Collaboration, CollaborationEvent, CollaborationTerms, Meeting, Profile, User
 from matchmaker.models.accounts import CARE_PROVIDER_KINDS
 from matchmaker.models.types import utcnow
@@ -15,7 +15,7 @@ from matchmaker.services.collaborations import terms as terms_rules
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from matchmaker.services.funding import followers
 from matchmaker.services.funding import links as funding_links
-from matchmaker.vocabulary import COLLABORATION_STAGES, label
+from matchmaker.vocabulary import COLLABORATION_STAGES
 
 # (from, to) -> who may make the move: the side that did not propose, either side, or the department.
 MOVES = {
@@ -139,7 +139,7 @@ def move(session: Session, user: User, collaboration: Collaboration, to_stage: s
     who = MOVES.get((collaboration.stage, to_stage))
     if who is None:
         raise Conflict(_("From %(stage)s the collaboration can move to: %(options)s.",
-                         stage=label(COLLABORATION_STAGES, collaboration.stage), options=_next_stages(collaboration)))
+                         stage=_stage(collaboration.stage), options=_next_stages(collaboration)))
     _check_mover(user, collaboration, who)
     note = (note or "").strip()
     if to_stage in ("stopped", "declined") and not note:
@@ -176,11 +176,16 @@ def allowed_moves(user: User | None, collaboration: Collaboration) -> list[str]:
             if start == collaboration.stage and _may_move(user, collaboration, who)]
 
 
-def _next_stages(collaboration: Collaboration) -> str:
-    options = [label(COLLABORATION_STAGES, to) for (start, to) in MOVES if start == collaboration.stage]
+def _stage(code: str) -> object:
+    """A stage's label, worded when shown."""
+    return COLLABORATION_STAGES.get(code, code)
+
+
+def _next_stages(collaboration: Collaboration) -> Joined:
+    options = [_stage(to) for (start, to) in MOVES if start == collaboration.stage]
     if collaboration.stage == "accepted":
         options.insert(0, _("agreement (when both sides agree to the terms)"))
-    return ", ".join(options) or _("nothing: this is a final stage")
+    return Joined(options, empty=_("nothing: this is a final stage"))
 
 
 def _set_stage(session: Session, user: User, collaboration: Collaboration, to_stage: str, note: str) -> None:

@@ -6,15 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.i18n import day
+from matchmaker.messages import Joined, Later, Message, _, ngettext
 from matchmaker.models import Collaboration, FundingInstrument, Profile
 from matchmaker.services.collaborations.joint_needs import trusts_and_sites
-from matchmaker.vocabulary import CLINICAL_AREAS, COUNTRIES, label
+from matchmaker.vocabulary import CLINICAL_AREAS, COUNTRIES
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 ENDED_STAGES = ("declined", "stopped")
@@ -29,7 +28,7 @@ PURPOSE_OF_ROUTE = {"ofu_contract": "rd_contract", "pre_commercial_procurement":
 class Check:
     code: str
     status: str
-    text: str
+    text: Message  # worded where it is shown
 
 
 @dataclass
@@ -89,7 +88,8 @@ def check_all(instrument: FundingInstrument, subject: Subject, today: date | Non
 def _deadline(instrument: FundingInstrument, today: date) -> Check:
     if instrument.deadline is None:
         return Check("deadline", MET, _("Rolling call: apply any time"))
-    when = day(instrument.deadline)
+    deadline = instrument.deadline
+    when = Later(lambda: day(deadline))  # in the reader's language, when shown
     days = (instrument.deadline - today).days
     if days < 0:
         return Check("deadline", NOT_MET, _("Deadline %(date)s: passed", date=when))
@@ -97,7 +97,7 @@ def _deadline(instrument: FundingInstrument, today: date) -> Check:
                                            "Deadline %(date)s: %(num)d days left", days, date=when))
 
 
-def _applicant_words(code: str) -> str:
+def _applicant_words(code: str) -> Message:
     return {"supplier": _("suppliers"), "health_trust": _("health trusts"), "consortium": _("consortia")}[code]
 
 
@@ -114,15 +114,15 @@ def _applicants(instrument: FundingInstrument, subject: Subject) -> Check:
     if subject.kind == "need" and "consortium" in allowed:
         return Check("applicants", UNKNOWN, _("Open to consortia: the trust would apply together with a supplier"))
     return Check("applicants", NOT_MET, _("Open only to %(who)s",
-                                          who=", ".join(_applicant_words(code) for code in allowed)))
+                                          who=Joined(_applicant_words(code) for code in allowed)))
 
 
-def _purpose_plural(code: str) -> str:
+def _purpose_plural(code: str) -> Message | str:
     return {"pre_project": _("pre-projects"), "test": _("tests and verification"), "pilot": _("pilots"),
             "rd_contract": _("public R&D contracts")}.get(code, code)
 
 
-def _purpose_single(code: str) -> str:
+def _purpose_single(code: str) -> Message | str:
     return {"pre_project": _("a pre-project"), "test": _("a test"), "pilot": _("a pilot"),
             "rd_contract": _("an R&D contract")}.get(code, code)
 
@@ -131,7 +131,7 @@ def _purposes(instrument: FundingInstrument, subject: Subject) -> Check:
     funded = instrument.purposes or []
     shared = [code for code in subject.purposes if code in funded]
     shown = shared[:1] or funded
-    funds = _("Funds %(what)s", what=", ".join(_purpose_plural(code) for code in shown))
+    funds = _("Funds %(what)s", what=Joined(_purpose_plural(code) for code in shown))
     if not subject.purposes:
         return Check("purposes", UNKNOWN, _("%(funds)s: not said yet", funds=funds))
     status = MET if shared else NOT_MET
@@ -139,7 +139,7 @@ def _purposes(instrument: FundingInstrument, subject: Subject) -> Check:
                                        subject=_subject_is(subject, (shared or subject.purposes)[0])))
 
 
-def _subject_is(subject: Subject, purpose: str) -> str:
+def _subject_is(subject: Subject, purpose: str) -> Message:
     if subject.kind == "collaboration":
         return _("the collaboration is %(what)s", what=_purpose_single(purpose))
     return _("the need asks for %(what)s", what=_purpose_single(purpose))
@@ -173,17 +173,22 @@ def _trl(instrument: FundingInstrument, subject: Subject) -> Check:
 
 
 def _countries(instrument: FundingInstrument, subject: Subject) -> Check:
-    names = ", ".join(label(COUNTRIES, code) for code in instrument.countries)
+    names = Joined(_label(COUNTRIES, code) for code in instrument.countries)
     status = MET if subject.country in instrument.countries else NOT_MET
     return Check("countries", status, _("Open in %(countries)s: the department is in %(country)s",
-                                        countries=names, country=label(COUNTRIES, subject.country)))
+                                        countries=names, country=_label(COUNTRIES, subject.country)))
 
 
 def _clinical_areas(instrument: FundingInstrument, subject: Subject) -> Check:
-    names = ", ".join(label(CLINICAL_AREAS, code) for code in instrument.clinical_areas)
+    names = Joined(_label(CLINICAL_AREAS, code) for code in instrument.clinical_areas)
     shared = [code for code in subject.clinical_areas if code in instrument.clinical_areas]
     if not subject.clinical_areas:
         return Check("clinical_areas", UNKNOWN, _("For %(areas)s: the need names no clinical area", areas=names))
     if shared:
         return Check("clinical_areas", MET, _("For %(areas)s: shared", areas=names))
     return Check("clinical_areas", NOT_MET, _("For %(areas)s: none shared", areas=names))
+
+
+def _label(vocabulary: dict, code: str | None) -> object:
+    """A code's label, worded when shown; the code itself when unknown."""
+    return "" if code is None else vocabulary.get(code, code)

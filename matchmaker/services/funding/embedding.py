@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from embeddings.encoders import Encoder
 from matchmaker.matching import ranking
 from matchmaker.matching.engine import MatchingEngine
-from matchmaker.matching.runtime import get_encoder
 from matchmaker.matching.store import as_matrix
 from matchmaker.matching.text import profile_text, split_passages, text_hash
 from matchmaker.models import FundingInstrument
+from matchmaker.services import context
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def instrument_hash(instrument: FundingInstrument, encoder: Encoder) -> str:
 
 def embed_instrument(session: Session, instrument: FundingInstrument, encoder: Encoder | None = None) -> bool:
     """Store the instrument's vectors unless its text and encoder are unchanged; True if embedded."""
-    encoder = encoder or get_encoder()
+    encoder = encoder or context.of(session).encoder()
     wanted = instrument_hash(instrument, encoder)
     if instrument.text_hash == wanted and instrument.vector is not None:
         return False

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.matching import ranking
 from matchmaker.matching.candidates import load_candidates
 from matchmaker.matching.engine import MatchingEngine
+from matchmaker.messages import _
 from matchmaker.models import Collaboration, FundingInstrument, Profile, User
 from matchmaker.services.collaborations.operations import listed_collaborations
 from matchmaker.services.errors import PermissionDenied

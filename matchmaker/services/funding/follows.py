@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import Collaboration, Follow, NeedProfile, Profile, User
 from matchmaker.services import permissions
 from matchmaker.services.collaborations import operations

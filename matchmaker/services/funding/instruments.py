@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import FundingInstrument, User
 from matchmaker.models.types import utcnow
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from matchmaker.messages import _
 from matchmaker.models import Collaboration, FundingInstrument, FundingLink, User
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied

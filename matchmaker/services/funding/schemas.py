@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from matchmaker.messages import _
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.services.schemas import Description, LongText, Title, Trl, _codes, validated
 from matchmaker.vocabulary import (

@@ -9,15 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from embeddings.encoders import normalise
 from matchmaker.matching import ranking
 from matchmaker.matching.engine import MatchingEngine
+from matchmaker.messages import _
 from matchmaker.models import Collaboration, FundingInstrument, Profile, User
 from matchmaker.services import permissions
-from matchmaker.services.activity import record_match_view_after
 from matchmaker.services.collaborations import operations
 from matchmaker.services.errors import PermissionDenied
 from matchmaker.services.funding import instruments
@@ -46,12 +45,11 @@ def fit_score(asking: ranking.Side, other: ranking.Side, bonuses: int, dense: fl
     return dense + ranking.WEIGHTS["passages"] * passages + BONUS * bonuses
 
 
-def for_need(session: Session, engine: MatchingEngine, viewer: User, need: Profile, limit: int = LIMIT,
-             channel: str = "web") -> list[Suggestion]:
+def for_need(session: Session, engine: MatchingEngine, viewer: User, need: Profile,
+             limit: int = LIMIT) -> list[Suggestion]:
+    """The caller records that the viewer saw them (``matchmaker.match_views``)."""
     permissions.ensure_can_view_profile(viewer, need)
-    results = _rank(session, engine, profile_side(session, engine, need), need_subject(session, need), limit)
-    record_match_view_after(viewer, need, "instruments", channel, len(results))
-    return results
+    return _rank(session, engine, profile_side(session, engine, need), need_subject(session, need), limit)
 
 
 def for_collaboration(session: Session, engine: MatchingEngine, viewer: User, collaboration: Collaboration,
