@@ -31,14 +31,8 @@ def test_no_script_edits_the_import_path():
 
 
 # Services take what they need from their caller (see matchmaker.services.context) and know
-# nothing of the web framework. These still word their messages with Flask-Babel when they
-# raise, rather than leaving that to the page or the API answer that shows them; each is taken
-# off the list when it no longer does.
-STILL_TRANSLATING_AT_RAISE = {
-    "arenas/agenda", "arenas/setup", "collaborations/terms",
-    "notification_preferences",
-    "organisations", "schemas",
-}
+# nothing of the web framework; their messages are worded where they are shown
+# (matchmaker.messages).
 
 
 def _imported_packages(path: Path) -> set[str]:
@@ -52,10 +46,6 @@ def test_services_do_not_import_flask():
     services = ROOT / "matchmaker" / "services"
     imports = {path.relative_to(services).with_suffix("").as_posix(): _imported_packages(path)
                for path in services.rglob("*.py")}
-    flask = {name: {p for p in packages if p == "flask" or p.startswith("flask_")}
-             for name, packages in imports.items()}
-    allowed = {name: {"flask_babel"} if name in STILL_TRANSLATING_AT_RAISE else set() for name in imports}
-    offenders = {name: found - allowed[name] for name, found in flask.items() if found - allowed[name]}
-    assert offenders == {}
-    # The list only shrinks: a module that no longer needs Flask-Babel leaves it.
-    assert sorted(name for name in STILL_TRANSLATING_AT_RAISE if "flask_babel" not in flask.get(name, ())) == []
+    offenders = {name: sorted(p for p in packages if p == "flask" or p.startswith("flask_"))
+                 for name, packages in imports.items()}
+    assert {name: found for name, found in offenders.items() if found} == {}

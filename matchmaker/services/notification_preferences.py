@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from flask_babel import gettext as _
 from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import User
 from matchmaker.models.activity import NotificationPreference
 from matchmaker.services.schemas import validated

@@ -7,12 +7,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from matchmaker.matching.store import record_changes
+from matchmaker.messages import _
 from matchmaker.models import Organisation, Profile, User
 from matchmaker.models.types import utcnow
 from matchmaker.services import audit, permissions

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from flask_babel import gettext as _
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -20,6 +19,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from matchmaker.messages import _
 from matchmaker.services.errors import ValidationFailed
 from matchmaker.services.storable import nfc
 from matchmaker.vocabulary import (

@@ -7,12 +7,12 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.i18n import clock, day
+from matchmaker.messages import _
 from matchmaker.models import Arena, ArenaParticipant, ArenaSlot, ArenaTable, Meeting, MeetingSeat, User
 from matchmaker.models.types import utcnow
 from matchmaker.people import organisation_label
@@ -62,7 +62,7 @@ def _event(arena: Arena, participant: ArenaParticipant, meeting: Meeting, base_u
     event.add("dtstamp", utcnow())
     event.add("dtstart", meeting.slot.start)
     event.add("dtend", meeting.slot.end)
-    event.add("summary", _("Meeting with %(who)s", who=others))
+    event.add("summary", str(_("Meeting with %(who)s", who=others)))
     event.add("location", vText(f"{meeting.table.display_name}, {arena.venue}".strip(", ")))
     event.add("description", _meeting_description(meeting, participant))
     event.add("url", f"{base_url.rstrip('/')}/arenas/{arena.id}/agenda")
@@ -77,9 +77,9 @@ def _meeting_description(meeting: Meeting, participant: ArenaParticipant) -> str
     lines = [arena_part.display_name for arena_part in meeting.participants if arena_part.id != participant.id]
     passages = (meeting.match_reason or {}).get("passages") or []
     if passages:
-        lines.append(_("Why matched: %(text)s", text=" / ".join(passages[0])))
+        lines.append(str(_("Why matched: %(text)s", text=" / ".join(passages[0]))))
     if meeting.note:
-        lines.append(_("Note: %(note)s", note=meeting.note))
+        lines.append(str(_("Note: %(note)s", note=meeting.note)))
     return "\n".join(lines)
 
 
@@ -136,7 +136,7 @@ def grid_csv(arena: Arena, layout: Grid) -> str:
 
 
 def _csv_flag(value: bool) -> str:
-    return _("yes") if value else ""
+    return str(_("yes")) if value else ""
 
 
 def participant_sheets(session: Session, user: User, arena: Arena) -> list[tuple[ArenaParticipant, list[Meeting]]]:

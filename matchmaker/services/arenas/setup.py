@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.messages import _
 from matchmaker.models import Arena, ArenaSession, ArenaSlot, ArenaTable, Meeting, User
 from matchmaker.models.arenas import as_utc
 from matchmaker.services.arenas.access import ensure_can_create_arena, ensure_organiser

@@ -7,10 +7,9 @@ from collections.abc import Callable, Collection
 from datetime import date
 from typing import Annotated, Any
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
+from matchmaker.messages import _, in_locale
 from matchmaker.models import Profile
 from matchmaker.services.schemas import validated
 from matchmaker.vocabulary import INTERFACE_LOCALES, TEST_TYPES
@@ -49,16 +48,16 @@ def template(need: Profile, capability: Profile | None) -> dict:
         "test_type": test_types[0] if test_types else "pilot",
         "site": need.organisation.name,
         "period_start": None, "period_end": None,
-        "supplier_contribution": _("The product, training of staff, technical support during the test, and a "
-                                   "contact person."),
-        "department_contribution": getattr(need, "test_offer", None) or _(
-            "A test environment, staff time and a clinical lead for the period."),
-        "data_access": _("Only the data the test needs. No patient data leaves the trust without a data "
-                         "processing agreement."),
+        "supplier_contribution": str(_("The product, training of staff, technical support during the test, "
+                                       "and a contact person.")),
+        "department_contribution": getattr(need, "test_offer", None) or str(_(
+            "A test environment, staff time and a clinical lead for the period.")),
+        "data_access": str(_("Only the data the test needs. No patient data leaves the trust without a "
+                             "data processing agreement.")),
         "dpia_needed": bool(getattr(need, "patient_data", False)),
-        "ip_terms": _("Each party keeps the rights it brings. Results of the test may be published by both "
-                      "parties; improvements to the product belong to the supplier."),
-        "cost_terms": _("Each party carries its own costs unless funding is granted."),
+        "ip_terms": str(_("Each party keeps the rights it brings. Results of the test may be published by "
+                          "both parties; improvements to the product belong to the supplier.")),
+        "cost_terms": str(_("Each party carries its own costs unless funding is granted.")),
         "funding_sought": getattr(capability, "funding_sought", None) or "",
     }
 
@@ -72,8 +71,8 @@ def form_template(need: Profile, capability: Profile | None) -> dict:
 def placeholder_scope(need: Profile, capability: Profile | None) -> str:
     """The template's scope: a prompt to replace, not terms anyone agreed to."""
     product = capability.title if capability else _("the supplier's solution")
-    return _("Test of %(product)s against the need \"%(need)s\": what is tested, with whom, and how success "
-             "is measured.", product=product, need=need.title)
+    return str(_("Test of %(product)s against the need \"%(need)s\": what is tested, with whom, and how success "
+                 "is measured.", product=product, need=need.title))
 
 
 def placeholder_scopes(need: Profile, capability: Profile | None) -> set[str]:
@@ -81,7 +80,7 @@ def placeholder_scopes(need: Profile, capability: Profile | None) -> set[str]:
     another language than the one the proposal is sent in."""
     scopes = set()
     for locale in INTERFACE_LOCALES:
-        with force_locale(locale):
+        with in_locale(locale):
             scopes.add(_comparable(placeholder_scope(need, capability)))
     return scopes
 
