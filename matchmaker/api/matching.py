@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 
 from flask import current_app, g, request
-from pydantic import ValidationError
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api.answer_cache import AnswerCache
 from matchmaker.api.documented import PerPath, documented
-from matchmaker.api.errors import error_response
-from matchmaker.api.params import bad_body, facet_filters, json_body, query_args
+from matchmaker.api.params import facet_filters, parse_body, parse_query
 from matchmaker.api.profiles import KIND_BY_SECTION, SECTION, serialise
 from matchmaker.api.schemas import MatchFilters, MatchList, TextMatchRequest
 from matchmaker.database import get_session, reads_only
@@ -20,14 +18,6 @@ from matchmaker.matching.runtime import get_engine
 from matchmaker.matching.wording import describe_mismatch
 from matchmaker.services import matching
 from matchmaker.services import profiles as profile_service
-from matchmaker.services.schemas import field_errors
-
-
-def _filters(raw: dict) -> tuple[MatchFilters | None, object]:
-    try:
-        return MatchFilters.model_validate(raw), None
-    except ValidationError as error:
-        return None, error_response(422, "Invalid filters.", field_errors(error))
 
 
 def _profile_filters(query: MatchFilters):
@@ -80,9 +70,7 @@ def _asked() -> tuple:
 @documented(PerPath(needs="match_need", capabilities="match_capability"), MatchList, errors=("404", "422"),
             query=MatchFilters)
 def profile_matches(section: str, profile_id: int):
-    query, error = _filters(query_args())
-    if error:
-        return error
+    query = parse_query(MatchFilters)
     db = get_session()
     profile = profile_service.get_visible_profile(db, g.api_user, KIND_BY_SECTION[section], profile_id)
     answer, shown = _cached_answer(db, _asked(), lambda engine: matching.matches_for_profile(
@@ -94,9 +82,7 @@ def profile_matches(section: str, profile_id: int):
 @bp.get("/needs/<int:profile_id>/similar")
 @documented("similar_needs", MatchList, errors=("404", "422"), query=MatchFilters)
 def similar_needs(profile_id: int):
-    query, error = _filters(query_args())
-    if error:
-        return error
+    query = parse_query(MatchFilters)
     db = get_session()
     need = profile_service.get_visible_profile(db, g.api_user, "need", profile_id)
     answer, shown = _cached_answer(db, _asked(), lambda engine: matching.similar_needs(
@@ -109,13 +95,7 @@ def similar_needs(profile_id: int):
 @reads_only
 @documented("match_text", MatchList, errors=("400", "422"), body=TextMatchRequest)
 def match_text():
-    body = json_body()
-    if body is None:
-        return bad_body()
-    try:
-        wanted = TextMatchRequest.model_validate(body)
-    except ValidationError as error:
-        return error_response(422, "Invalid request.", field_errors(error))
+    wanted = parse_body(TextMatchRequest)
     db = get_session()
     asked = (request.path, json.dumps(wanted.model_dump(mode="json"), sort_keys=True))
     answer, shown = _cached_answer(db, asked, lambda engine: matching.match_text(

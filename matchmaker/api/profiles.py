@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, url_for
-from pydantic import ValidationError
 
 from matchmaker.api import api_blueprint as bp
 from matchmaker.api.documented import Changes, PerPath, documented
-from matchmaker.api.errors import error_response
-from matchmaker.api.params import bad_body, facet_filters, json_body, query_args
+from matchmaker.api.params import bad_body, facet_filters, json_body, parse_query
 from matchmaker.api.schemas import LIST_BY_KIND, OUTPUT_BY_KIND, Capability, CapabilityList, ListQuery, Need, NeedList
 from matchmaker.database import get_session
 from matchmaker.services import profiles as profile_service
 from matchmaker.services.browse import browse_profiles
-from matchmaker.services.schemas import CapabilityInput, NeedInput, field_errors
+from matchmaker.services.schemas import CapabilityInput, NeedInput
 
 KIND_BY_SECTION = {"needs": "need", "capabilities": "capability"}
 SECTION = "<any(needs, capabilities):section>"
@@ -31,10 +29,7 @@ def serialise(profile) -> dict[str, Any]:
 @documented("list_{section}", PerPath(needs=NeedList, capabilities=CapabilityList), errors=("422",), query=ListQuery)
 def list_profiles(section: str):
     kind = KIND_BY_SECTION[section]
-    try:
-        query = ListQuery.model_validate(query_args())
-    except ValidationError as error:
-        return error_response(422, "Invalid query parameters.", field_errors(error))
+    query = parse_query(ListQuery)
     filters = facet_filters(query, q=query.q, organisation_id=query.organisation,
                             scope="mine" if query.mine else "public")
     page = browse_profiles(get_session(), g.api_user, kind, filters, query.page, query.per_page)
