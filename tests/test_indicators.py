@@ -227,6 +227,9 @@ def test_bad_dates_are_reported(client, auth, make, world):
     response = client.get("/indicators?from=2026-13-01")
     assert response.status_code == 422
     assert "YYYY-MM-DD" in response.get_data(as_text=True)
+    backwards = client.get("/indicators?from=2026-02-01&to=2026-01-01")
+    assert backwards.status_code == 422
+    assert "The end date comes before the start date." in backwards.get_data(as_text=True)
 
 
 def test_csv_export_has_one_row_per_figure(client, auth, make, world):

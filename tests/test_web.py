@@ -232,3 +232,17 @@ def test_organisation_website_must_be_a_web_address(client, auth, make):
         "name": "Kvitfjell", "country": "NO", "website": "javascript:alert(1)"})
     assert response.status_code == 422
     assert "https://" in response.get_data(as_text=True)
+
+
+def test_account_preferences_refuse_an_unknown_time_zone_and_keep_the_old_ones(client, auth, make, db):
+    user = make.user(kind="supplier", locale="en", timezone="Europe/Oslo")
+    auth.login(user)
+    refused = client.post("/account/preferences", data={"prefs-locale": "sv", "prefs-timezone": "Mars/Olympus"})
+    assert refused.status_code == 422
+    assert "Choose a time zone from the list." in refused.get_data(as_text=True)
+    db.refresh(user)
+    assert (user.locale, user.timezone) == ("en", "Europe/Oslo")
+    saved = client.post("/account/preferences", data={"prefs-locale": "sv", "prefs-timezone": "Europe/Stockholm"})
+    assert saved.status_code == 302
+    db.refresh(user)
+    assert (user.locale, user.timezone) == ("sv", "Europe/Stockholm")

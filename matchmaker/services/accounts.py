@@ -6,10 +6,11 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -21,6 +22,7 @@ from matchmaker.models.types import utcnow
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from matchmaker.services.organisations import create_organisation
+from matchmaker.services.schemas import one_of, validated
 from matchmaker.services.storable import nfc
 from matchmaker.vocabulary import INTERFACE_LOCALES
 
@@ -102,16 +104,22 @@ def set_password(session: Session, user: User, new: str) -> None:
     session.flush()
 
 
+def _known_timezone(value: Any) -> str | None:
+    if value and value not in available_timezones():
+        raise ValueError(_("Choose a time zone from the list."))
+    return value or None
+
+
+class PreferencesInput(BaseModel):
+    # Empty means the default: the browser's language, the arena's time zone.
+    locale: Annotated[Any, BeforeValidator(one_of(INTERFACE_LOCALES, _("Choose a language from the list."),
+                                                  optional=True))] = None
+    timezone: Annotated[Any, BeforeValidator(_known_timezone)] = None
+
+
 def set_preferences(session: Session, user: User, locale: str | None, timezone: str | None) -> None:
-    errors = {}
-    if locale and locale not in INTERFACE_LOCALES:
-        errors["locale"] = _("Choose a language from the list.")
-    if timezone and timezone not in available_timezones():
-        errors["timezone"] = _("Choose a time zone from the list.")
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), errors)
-    user.locale = locale or None
-    user.timezone = timezone or None
+    chosen = validated(PreferencesInput, {"locale": locale, "timezone": timezone})
+    user.locale, user.timezone = chosen.locale, chosen.timezone
     session.flush()
 
 

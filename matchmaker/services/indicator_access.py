@@ -5,15 +5,18 @@ Nobody else sees another organisation's figures."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Any
 
+from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.messages import _
 from matchmaker.models import Organisation, User
 from matchmaker.models.accounts import CARE_PROVIDER_KINDS
-from matchmaker.services.errors import NotFound, PermissionDenied, ValidationFailed
+from matchmaker.services.errors import NotFound, PermissionDenied
 from matchmaker.services.indicators import Period, Scope, agency_scope, platform_scope, trust_scope
+from matchmaker.services.schemas import validated
 
 SCOPE_ORGANISATION_KINDS = (*CARE_PROVIDER_KINDS, "funding_agency")
 
@@ -73,16 +76,30 @@ def scope_choices(session: Session) -> list[Organisation]:
     return list(session.scalars(query.order_by(Organisation.kind, Organisation.name)))
 
 
+def _date(value: Any) -> date | None:
+    text = value.strip() if isinstance(value, str) else value
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError(_("Write the date as YYYY-MM-DD.")) from None
+
+
+class PeriodInput(BaseModel):
+    start: Annotated[date | None, BeforeValidator(_date)] = Field(None, alias="from")
+    end: Annotated[date | None, BeforeValidator(_date)] = Field(None, alias="to")
+
+    @field_validator("end")
+    @classmethod
+    def _not_before_start(cls, end: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start")
+        if start and end and start > end:
+            raise ValueError(_("The end date comes before the start date."))
+        return end
+
+
 def parse_period(start: str | None, end: str | None) -> Period:
     """The date range from query text (YYYY-MM-DD, either may be empty)."""
-    errors, dates = {}, {}
-    for name, text in (("from", start), ("to", end)):
-        try:
-            dates[name] = date.fromisoformat(text.strip()) if text and text.strip() else None
-        except ValueError:
-            errors[name] = _("Write the date as YYYY-MM-DD.")
-    if not errors and dates["from"] and dates["to"] and dates["from"] > dates["to"]:
-        errors["to"] = _("The end date comes before the start date.")
-    if errors:
-        raise ValidationFailed(_("Please correct the dates."), errors)
-    return Period(dates["from"], dates["to"])
+    period = validated(PeriodInput, {"from": start, "to": end}, message=_("Please correct the dates."))
+    return Period(period.start, period.end)

@@ -112,6 +112,22 @@ def field_errors(error: PydanticValidationError) -> dict[str, str]:
     return errors
 
 
+def one_of(choices, message, optional: bool = False):
+    """A before-validator that lets through only ``choices`` (or, if ``optional``, nothing: None),
+    refusing anything else with ``message`` rather than pydantic's own wording."""
+    def check(value: Any) -> Any:
+        if optional and not value:
+            return None
+        try:
+            known = value in choices
+        except TypeError:  # a list or an object where a code was expected
+            known = False
+        if not known:
+            raise ValueError(message)
+        return value
+    return check
+
+
 def validated(model: type[Input], data: Any, context: dict | None = None, message: str | None = None) -> Input:
     """data read as the model, or ValidationFailed with the fields' errors: how every service
     and API endpoint checks its input, so that all refuse with the same shape."""

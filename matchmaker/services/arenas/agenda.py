@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 from icalendar import Calendar, Event, vCalAddress, vText
+from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +22,8 @@ from matchmaker.services.arenas.access import ensure_organiser, ensure_party, is
 from matchmaker.services.arenas.registration import approved_participants
 from matchmaker.services.arenas.requests import meetings_of
 from matchmaker.services.arenas.schedule import accepted_meetings, names
-from matchmaker.services.errors import Conflict, ValidationFailed
+from matchmaker.services.errors import Conflict
+from matchmaker.services.schemas import one_of, validated
 from matchmaker.vocabulary import ATTENDANCE, MEETING_OUTCOMES
 
 PRODUCT_ID = "-//matchmaker//arena agenda//EN"
@@ -151,6 +154,19 @@ def participant_sheets(session: Session, user: User, arena: Arena) -> list[tuple
     return sorted(per_person.values(), key=lambda item: item[0].display_name.lower())
 
 
+def _note(value: Any) -> str:
+    if len(value or "") > OUTCOME_NOTE_LIMIT:
+        raise ValueError(_("At most %(count)d characters.", count=OUTCOME_NOTE_LIMIT))
+    return (value or "").strip()
+
+
+class AttendanceInput(BaseModel):
+    attendance: Annotated[Any, BeforeValidator(one_of(ATTENDANCE, _("Choose held or no-show.")))]
+    outcome: Annotated[Any, BeforeValidator(one_of(MEETING_OUTCOMES, _("Choose one of the listed outcomes."),
+                                                    optional=True))] = None
+    outcome_note: Annotated[Any, BeforeValidator(_note)] = ""
+
+
 def ensure_may_mark(user: User, arena: Arena, meeting: Meeting) -> None:
     """Its parties and the organisers; to anyone else the meeting is not found, whatever they send."""
     if not is_organiser(user, arena):
@@ -166,16 +182,9 @@ def record_attendance(session: Session, user: User, arena: Arena, meeting: Meeti
         raise Conflict(_("Only meetings in the published schedule can be marked."))
     if utcnow() < meeting.slot.start:
         raise Conflict(_("You can mark the meeting once it has started."))
-    errors = {}
-    if attendance not in ATTENDANCE:
-        errors["attendance"] = _("Choose held or no-show.")
-    if outcome and outcome not in MEETING_OUTCOMES:
-        errors["outcome"] = _("Choose one of the listed outcomes.")
-    if len(note or "") > OUTCOME_NOTE_LIMIT:
-        errors["outcome_note"] = _("At most %(count)d characters.", count=OUTCOME_NOTE_LIMIT)
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), errors)
-    meeting.attendance, meeting.outcome = attendance, (outcome or None) if attendance == "held" else None
-    meeting.outcome_note, meeting.attendance_by_id = (note or "").strip(), user.id
+    marked = validated(AttendanceInput, {"attendance": attendance, "outcome": outcome, "outcome_note": note})
+    meeting.attendance = marked.attendance
+    meeting.outcome = marked.outcome if marked.attendance == "held" else None
+    meeting.outcome_note, meeting.attendance_by_id = marked.outcome_note, user.id
     session.flush()
     return meeting
