@@ -148,11 +148,21 @@ def reads_only(view: Callable) -> Callable:
     return view
 
 
+def writes(view: Callable) -> Callable:
+    """Marks a view that changes something although it answers a GET (the notification list marks
+    what it shows as read, a check-in link checks in), so that on SQLite it takes the write lock
+    up front as a POST does."""
+    view.writes = True
+    return view
+
+
 def _request_writes() -> bool:
-    if not has_request_context() or request.method not in WRITING_METHODS:
+    if not has_request_context():
         return False
     view = current_app.view_functions.get(request.endpoint)
-    return not getattr(view, "reads_only", False)
+    if request.method in WRITING_METHODS:
+        return not getattr(view, "reads_only", False)
+    return getattr(view, "writes", False)
 
 
 def after_commit(write: Callable[[Session], None], what: str) -> None:

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from matchmaker.database import get_session
+from matchmaker.database import get_session, writes
 from matchmaker.services import context
 from matchmaker.services.arenas import access, check_in, event_day
 from matchmaker.services.arenas.registration import approved_participants
@@ -57,6 +57,7 @@ def check_in_desk(arena_id: int):
 
 
 @bp.get("/check-in/<token>")
+@writes
 def check_in_by_code(arena_id: int, token: str):
     """Opening a scanned code checks its participant in at once: the organiser at the door
     should not need a second tap. Only a valid signed code of this arena does anything."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from matchmaker.database import get_session
+from matchmaker.database import get_session, writes
 from matchmaker.services import notifications
 
 bp = Blueprint("notifications", __name__)
@@ -16,6 +16,7 @@ def link(notification) -> str | None:
 
 
 @bp.get("/notifications")
+@writes
 def index():
     db = get_session()
     items = notifications.recent(db, current_user)
