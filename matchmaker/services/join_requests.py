@@ -11,8 +11,8 @@ from matchmaker.messages import _
 from matchmaker.models import JoinRequest, Organisation, User
 from matchmaker.models.types import utcnow
 from matchmaker.services import accounts, audit, members, notifications, permissions
-from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
-from matchmaker.services.storable import nfc
+from matchmaker.services.errors import Conflict, NotFound
+from matchmaker.services.schemas import text_within
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +20,7 @@ MESSAGE_LIMIT = 2000
 
 
 def ask(session: Session, user: User, organisation: Organisation, message: str = "") -> JoinRequest:
-    message = nfc(message or "").strip()
-    if len(message) > MESSAGE_LIMIT:
-        text = _("At most %(count)d characters.", count=MESSAGE_LIMIT)
-        raise ValidationFailed(_("Please correct the marked fields."), {"message": text})
+    message = text_within("message", message, MESSAGE_LIMIT, summary=_("Please correct the marked fields."))
     if user.organisation_id == organisation.id:
         raise Conflict(_("You are already a member of %(name)s.", name=organisation.name))
     if _pending(session, user.id, organisation.id) is not None:

@@ -18,7 +18,7 @@ from matchmaker.models.types import utcnow
 from matchmaker.services import audit, permissions
 from matchmaker.services.browse import Page
 from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
-from matchmaker.services.schemas import validated
+from matchmaker.services.schemas import text_within, validated
 from matchmaker.services.storable import nfc
 from matchmaker.vocabulary import COMPANY_SIZES, COUNTRIES, ORGANISATION_KINDS, PARENT_KINDS
 
@@ -195,10 +195,9 @@ def decline_organisation(session: Session, admin: User, organisation: Organisati
     """Refuses a pending organisation. Its members may still sign in and read the reason, which
     is therefore required."""
     permissions.ensure_admin(admin)
-    reason = nfc(reason or "").strip()
-    if not reason or len(reason) > DECLINE_REASON_LIMIT:
-        message = _("Say why in at most %(count)d characters; the members will read it.", count=DECLINE_REASON_LIMIT)
-        raise ValidationFailed(message, {"reason": message})
+    reason = text_within("reason", reason, DECLINE_REASON_LIMIT, required=True,
+                         message=_("Say why in at most %(count)d characters; the members will read it.",
+                                   count=DECLINE_REASON_LIMIT))
     if organisation.is_approved:
         raise Conflict(_("%(name)s is already approved.", name=organisation.name))
     organisation.declined_at, organisation.declined_by_id = utcnow(), admin.id

@@ -128,6 +128,19 @@ def one_of(choices, message, optional: bool = False):
     return check
 
 
+def text_within(field: str, value: str | None, limit: int, *, required: bool = False,
+                message: object = None, summary: object = None) -> str:
+    """One text a service takes on its own (a note, a comment, a reason), trimmed and in NFC: at
+    most ``limit`` characters and, if ``required``, not empty. Refused on ``field`` with
+    ``message`` (by default "At most N characters.") and above the form with ``summary`` (by
+    default the same message), as the models' errors are."""
+    text = nfc(value or "").strip()
+    if len(text) > limit or (required and not text):
+        problem = message or _("At most %(count)d characters.", count=limit)
+        raise ValidationFailed(summary or problem, {field: problem})
+    return text
+
+
 def validated(model: type[Input], data: Any, context: dict | None = None, message: str | None = None) -> Input:
     """data read as the model, or ValidationFailed with the fields' errors: how every service
     and API endpoint checks its input, so that all refuse with the same shape."""

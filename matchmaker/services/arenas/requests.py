@@ -14,6 +14,7 @@ from matchmaker.services import matching, notifications
 from matchmaker.services.arenas.access import ensure_approved_participant, ensure_party
 from matchmaker.services.arenas.registration import meeting_cap
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from matchmaker.services.schemas import text_within
 from matchmaker.vocabulary import MEETING_STATUSES, label
 
 NOTE_LIMIT = 1000
@@ -98,11 +99,7 @@ def group_label(group: str) -> str:
 
 
 def _clean_note(note: str | None) -> str:
-    note = (note or "").strip()
-    if len(note) > NOTE_LIMIT:
-        raise ValidationFailed(_("The note is too long."),
-                               {"note": _("At most %(count)d characters.", count=NOTE_LIMIT)})
-    return note
+    return text_within("note", note, NOTE_LIMIT, summary=_("The note is too long."))
 
 
 def _third(session, arena, third_id, requester, recipient) -> ArenaParticipant | None:

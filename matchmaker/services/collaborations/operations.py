@@ -15,6 +15,7 @@ from matchmaker.services.collaborations import terms as terms_rules
 from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from matchmaker.services.funding import followers
 from matchmaker.services.funding import links as funding_links
+from matchmaker.services.schemas import text_within
 from matchmaker.vocabulary import COLLABORATION_STAGES
 
 # (from, to) -> who may make the move: the side that did not propose, either side, or the department.
@@ -141,12 +142,9 @@ def move(session: Session, user: User, collaboration: Collaboration, to_stage: s
         raise Conflict(_("From %(stage)s the collaboration can move to: %(options)s.",
                          stage=_stage(collaboration.stage), options=_next_stages(collaboration)))
     _check_mover(user, collaboration, who)
-    note = (note or "").strip()
+    note = text_within("note", note, COMMENT_LIMIT)
     if to_stage in ("stopped", "declined") and not note:
         raise ValidationFailed(_("Say briefly why."), {"note": _("Say briefly why.")})
-    if len(note) > COMMENT_LIMIT:
-        message = _("At most %(count)d characters.", count=COMMENT_LIMIT)
-        raise ValidationFailed(message, {"note": message})
     _set_stage(session, user, collaboration, to_stage, note)
     return collaboration
 
@@ -199,10 +197,8 @@ def _set_stage(session: Session, user: User, collaboration: Collaboration, to_st
 
 def comment(session: Session, user: User, collaboration: Collaboration, text: str) -> CollaborationEvent:
     _ensure_party(user, collaboration)
-    text = (text or "").strip()
-    if not text or len(text) > COMMENT_LIMIT:
-        raise ValidationFailed(_("Write a comment of at most %(count)d characters.", count=COMMENT_LIMIT),
-                               {"text": _("Write a comment of at most %(count)d characters.", count=COMMENT_LIMIT)})
+    text = text_within("text", text, COMMENT_LIMIT, required=True,
+                       message=_("Write a comment of at most %(count)d characters.", count=COMMENT_LIMIT))
     event = _record(collaboration, user, "comment", text=text)
     session.flush()
     _tell_other_side(session, user, collaboration, "collaboration_comment")
@@ -234,11 +230,8 @@ def publish_result(session: Session, user: User, collaboration: Collaboration, s
     _ensure_party(user, collaboration)
     if collaboration.stage != "verified":
         raise Conflict(_("Only a verified collaboration has a result to publish."))
-    summary = (summary or "").strip()
-    if not summary or len(summary) > COMMENT_LIMIT:
-        raise ValidationFailed(_("Summarise the result in at most %(count)d characters.", count=COMMENT_LIMIT),
-                               {"summary": _("Summarise the result in at most %(count)d characters.",
-                                             count=COMMENT_LIMIT)})
+    summary = text_within("summary", summary, COMMENT_LIMIT, required=True,
+                          message=_("Summarise the result in at most %(count)d characters.", count=COMMENT_LIMIT))
     collaboration.result_summary, collaboration.result_published_at = summary, utcnow()
     _record(collaboration, user, "result", text=summary)
     session.flush()
