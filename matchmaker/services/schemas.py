@@ -134,11 +134,22 @@ def text_within(field: str, value: str | None, limit: int, *, required: bool = F
     most ``limit`` characters and, if ``required``, not empty. Refused on ``field`` with
     ``message`` (by default "At most N characters.") and above the form with ``summary`` (by
     default the same message), as the models' errors are."""
-    text = nfc(value or "").strip()
-    if len(text) > limit or (required and not text):
-        problem = message or _("At most %(count)d characters.", count=limit)
-        raise ValidationFailed(summary or problem, {field: problem})
-    return text
+    try:
+        return bounded_text(limit, required=required, message=message)(value)
+    except ValueError as error:
+        problem = error.args[0]
+        raise ValidationFailed(summary or problem, {field: problem}) from None
+
+
+def bounded_text(limit: int, *, required: bool = False, message: object = None):
+    """A before-validator for a text field: trimmed and in NFC, at most ``limit`` characters and,
+    if ``required``, not empty; refused with ``message`` (by default "At most N characters.")."""
+    def check(value: Any) -> str:
+        text = nfc(value or "").strip()
+        if len(text) > limit or (required and not text):
+            raise ValueError(message or _("At most %(count)d characters.", count=limit))
+        return text
+    return check
 
 
 def validated(model: type[Input], data: Any, context: dict | None = None, message: str | None = None) -> Input:

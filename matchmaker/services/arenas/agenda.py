@@ -23,7 +23,7 @@ from matchmaker.services.arenas.registration import approved_participants
 from matchmaker.services.arenas.requests import meetings_of
 from matchmaker.services.arenas.schedule import accepted_meetings, names
 from matchmaker.services.errors import Conflict
-from matchmaker.services.schemas import one_of, validated
+from matchmaker.services.schemas import bounded_text, one_of, validated
 from matchmaker.vocabulary import ATTENDANCE, MEETING_OUTCOMES
 
 PRODUCT_ID = "-//matchmaker//arena agenda//EN"
@@ -154,17 +154,11 @@ def participant_sheets(session: Session, user: User, arena: Arena) -> list[tuple
     return sorted(per_person.values(), key=lambda item: item[0].display_name.lower())
 
 
-def _note(value: Any) -> str:
-    if len(value or "") > OUTCOME_NOTE_LIMIT:
-        raise ValueError(_("At most %(count)d characters.", count=OUTCOME_NOTE_LIMIT))
-    return (value or "").strip()
-
-
 class AttendanceInput(BaseModel):
     attendance: Annotated[Any, BeforeValidator(one_of(ATTENDANCE, _("Choose held or no-show.")))]
     outcome: Annotated[Any, BeforeValidator(one_of(MEETING_OUTCOMES, _("Choose one of the listed outcomes."),
                                                     optional=True))] = None
-    outcome_note: Annotated[Any, BeforeValidator(_note)] = ""
+    outcome_note: Annotated[Any, BeforeValidator(bounded_text(OUTCOME_NOTE_LIMIT))] = ""
 
 
 def ensure_may_mark(user: User, arena: Arena, meeting: Meeting) -> None:

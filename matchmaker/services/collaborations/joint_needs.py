@@ -3,16 +3,26 @@ patient volume, so several trusts run one project instead of the same one in par
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.messages import _
 from matchmaker.models import NeedCoOwner, Profile, User
 from matchmaker.models.accounts import CARE_PROVIDER_KINDS
-from matchmaker.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from matchmaker.services.errors import Conflict, NotFound, PermissionDenied
 from matchmaker.services.funding import followers
+from matchmaker.services.schemas import bounded_text, validated
 
 FIELD_LIMIT = 300
+
+
+class JoinNeedInput(BaseModel):
+    site: Annotated[Any, BeforeValidator(bounded_text(FIELD_LIMIT, required=True, message=_(
+        "Name the site where you would test (at most %(count)d characters).", count=FIELD_LIMIT)))]
+    patient_volume: Annotated[Any, BeforeValidator(bounded_text(FIELD_LIMIT))] = ""
 
 
 def co_owners(session: Session, need: Profile) -> list[NeedCoOwner]:
@@ -38,16 +48,9 @@ def join(session: Session, user: User, need: Profile, site: str, patient_volume:
     if session.scalar(select(NeedCoOwner).where(NeedCoOwner.need_id == need.id,
                                                 NeedCoOwner.organisation_id == user.organisation_id)):
         raise Conflict(_("%(name)s has already joined this need.", name=user.organisation.name))
-    site, patient_volume = (site or "").strip(), (patient_volume or "").strip()
-    errors = {}
-    if not site or len(site) > FIELD_LIMIT:
-        errors["site"] = _("Name the site where you would test (at most %(count)d characters).", count=FIELD_LIMIT)
-    if len(patient_volume) > FIELD_LIMIT:
-        errors["patient_volume"] = _("At most %(count)d characters.", count=FIELD_LIMIT)
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), errors)
-    owner = NeedCoOwner(need_id=need.id, organisation_id=user.organisation_id, site=site,
-                        patient_volume=patient_volume, joined_by_id=user.id)
+    joining = validated(JoinNeedInput, {"site": site, "patient_volume": patient_volume})
+    owner = NeedCoOwner(need_id=need.id, organisation_id=user.organisation_id, site=joining.site,
+                        patient_volume=joining.patient_volume, joined_by_id=user.id)
     session.add(owner)
     session.flush()
     followers.need_changed(session, need, "co_owner", name=user.organisation.name)
