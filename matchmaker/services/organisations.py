@@ -18,7 +18,7 @@ from matchmaker.models.types import utcnow
 from matchmaker.services import audit, permissions
 from matchmaker.services.browse import Page
 from matchmaker.services.errors import Conflict, NotFound, ValidationFailed
-from matchmaker.services.schemas import text_within, validated
+from matchmaker.services.schemas import one_of, text_within, validated
 from matchmaker.services.storable import nfc
 from matchmaker.vocabulary import COMPANY_SIZES, COUNTRIES, ORGANISATION_KINDS, PARENT_KINDS
 
@@ -63,17 +63,17 @@ class OrganisationInput(BaseModel):
     @field_validator("kind")
     @classmethod
     def _kind(cls, value: Any) -> Any:
-        return _chosen(value, ORGANISATION_KINDS, _("Choose what kind of organisation this is."))
+        return one_of(ORGANISATION_KINDS, _("Choose what kind of organisation this is."))(value)
 
     @field_validator("country")
     @classmethod
     def _country(cls, value: Any) -> Any:
-        return _chosen(value, COUNTRIES, _("Choose a country from the list."))
+        return one_of(COUNTRIES, _("Choose a country from the list."))(value)
 
     @field_validator("size")
     @classmethod
     def _size(cls, value: Any) -> Any:
-        return _chosen(value, COMPANY_SIZES, _("Choose a size from the list.")) if value else value
+        return one_of(COMPANY_SIZES, _("Choose a size from the list."))(value) if value else value
 
     @field_validator("website")
     @classmethod
@@ -93,12 +93,6 @@ class OrganisationInput(BaseModel):
         if value and not _year(value):
             raise ValueError(_("Give the year it was founded."))
         return value
-
-
-def _chosen(value: Any, vocabulary: dict, message: str) -> Any:
-    if value not in vocabulary:
-        raise ValueError(message)
-    return value
 
 
 def _fits(value: Any, field: str) -> Any:
