@@ -33,11 +33,12 @@ def fresh_engine(database_url):
 def test_sqlite_connections_are_set_up_for_a_web_server(fresh_engine):
     with fresh_engine.connect() as conn:
         pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-                  for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")}
+                  for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous", "mmap_size")}
     assert pragma["journal_mode"] == "wal"
     assert 5000 <= pragma["busy_timeout"] <= 10000
     assert pragma["foreign_keys"] == 1
     assert pragma["synchronous"] == 1  # NORMAL
+    assert pragma["mmap_size"] >= 256 << 20  # pages read through a memory map
 
 
 def test_a_read_does_not_wait_for_an_open_write_transaction(fresh_engine):

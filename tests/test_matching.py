@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from matchmaker.matching.runtime import get_encoder, get_engine
+from tests.factories import PASSWORD
 
 FALLS = "Patients fall at night on the geriatric ward when they get up alone to go to the toilet."
 SENSOR = "Radar sensor by the bed detects when a patient gets up at night and alerts the nurse before a fall."
@@ -74,16 +75,25 @@ def test_a_profile_saved_through_one_worker_appears_in_another(app, connection, 
     user = make.user(need.organisation)
     supplier = make.user(kind="supplier")
     first, second = app.test_client(), other.test_client()
+    second.post("/login", data={"email": user.email, "password": PASSWORD})
     token_need, token_supplier = make.token(user), make.token(supplier)
 
     def matches(client):
         response = client.get(f"/api/v1/needs/{need.id}/matches", headers={"Authorization": f"Bearer {token_need}"})
         return titles(response)
 
+    def text_matches(client):  # the search page: the index syncs beside the query's encoding
+        page = client.get("/match", query_string={
+            "text": "Something that warns nurses when a patient gets up from the bed at night", "kind": "capability"})
+        assert page.status_code == 200
+        return page.get_data(as_text=True)
+
     assert "FallStop" not in matches(second)  # the second worker has built its index by now
+    assert "FallStop" not in text_matches(second)
     created = first.post("/api/v1/capabilities", headers={"Authorization": f"Bearer {token_supplier}"}, json={
         "title": "FallStop", "description": SENSOR + " Works in any ward.", "language": "en", "status": "published"})
     assert created.status_code == 201
+    assert "FallStop" in text_matches(second)
     assert "FallStop" in matches(second)
     first.post(f"/api/v1/capabilities/{created.json['id']}/archive",
                headers={"Authorization": f"Bearer {token_supplier}"})

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import faiss
@@ -66,6 +67,7 @@ class MatchingEngine:
         self._typical: dict[str, tuple[int, np.ndarray | None]] = {}
         self._loaded = False
         self._lock = threading.RLock()
+        self._helpers: ThreadPoolExecutor | None = None
 
     def sync(self, session: Session) -> None:
         """Bring the index up to date with the database."""
@@ -85,6 +87,14 @@ class MatchingEngine:
         with self._lock:
             if not self._loaded:
                 self._load(session)
+
+    def run_beside(self, work, *args) -> Future:
+        """``work(*args)`` on a helper thread, beside the caller's own (a query's encoding lets go
+        of the GIL while it runs, so other work done meanwhile costs no time)."""
+        with self._lock:
+            if self._helpers is None:  # created on first use, so never before a worker forks
+                self._helpers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="matching")
+        return self._helpers.submit(work, *args)
 
     def center(self, vectors: np.ndarray, language) -> np.ndarray:
         """Vectors as the index holds them: with the language's mean taken off. ``language``:

@@ -116,7 +116,7 @@ def pair_match(session: Session, engine: MatchingEngine, first: Profile, second:
 def profile_side(session: Session, engine: MatchingEngine, profile: Profile) -> ranking.Side:
     """A profile as ranking sees it: stored vectors, its language's mean taken off."""
     embed_profiles(session, [profile], engine.encoder)  # no-op when stored vectors are current
-    engine.ensure_loaded(session)
+    engine.sync(session)
     stored = session.get(ProfileVector, profile.id)
     language = stored.language or profile.language
     return ranking.Side(
@@ -133,17 +133,27 @@ def text_side(session: Session, engine: MatchingEngine, text: str, kind: str) ->
     """Typed text: a short query's language is often uncertain, so it gets the mix of the
     languages' means in proportion to how likely each is."""
     text = " ".join(text.split())
-    weights = language_weights(text)
     passages = split_passages("", text)
-    encoder = engine.encoder
-    engine.ensure_loaded(session)
-    vector = encoder.encode_queries([text])[0]
     # A search-box text is usually one passage: its vector is the text's, no second encoding.
-    passage_vectors = vector[None, :] if passages == [text] else encoder.encode_queries(passages)
+    one_passage = passages == [text]
+    # The language and the index sync, a sixth of a free-text match, take place while the query
+    # is encoded. The session is handed to the helper and back, never used by both at once.
+    prepared = engine.run_beside(_prepare_text_match, session, engine, text)
+    try:
+        vectors = engine.encoder.encode_queries([text] if one_passage else [text, *passages])
+    finally:
+        weights = prepared.result()
+    vector, passage_vectors = vectors[0], vectors if one_passage else vectors[1:]
     language = most_likely(weights)
     return ranking.Side(kind=kind, vector=engine.center(vector, weights), passages=passages,
                         passage_vectors=engine.center(passage_vectors, weights),
                         terms=_terms(engine, text, language), language=language, from_text=True)
+
+
+def _prepare_text_match(session: Session, engine: MatchingEngine, text: str) -> dict[str, float]:
+    weights = language_weights(text)
+    engine.sync(session)
+    return weights
 
 
 def _terms(engine: MatchingEngine, text: str, language: str) -> dict[str, int]:
@@ -165,7 +175,7 @@ def ranked_ids(session: Session, engine: MatchingEngine, profile: Profile | None
 
 
 def _ranked(session, engine, viewer, asking, kind, filters, keep, allowed) -> list[tuple[Candidate, float]]:
-    engine.sync(session)
+    # Building ``asking`` synced the index (profile_side, text_side).
     if filters is not None and not filters.is_empty:
         allowed = filtered_ids(session, viewer, kind, filters)
     hits = engine.search(kind, asking.vector, ranking.POOL, allowed)
