@@ -1,4 +1,4 @@
-"""Loading a candidate pool for re-ranking: only the columns ranking needs, in two queries,
+"""Loading a candidate pool for re-ranking: only the columns ranking needs, in one query,
 without building ORM objects for profiles that will not be shown."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from matchmaker.models import Organisation, Profile, ProfileTag, ProfileVector
 from matchmaker.models.accounts import trust_id
 
 PROFILES, ORGANISATIONS, VECTORS = Profile.__table__, Organisation.__table__, ProfileVector.__table__
+TAGS = ProfileTag.__table__
 EMPTY = np.zeros(0, dtype=np.float32)
 
 
@@ -38,18 +39,17 @@ def load_candidates(session: Session, ids: list[int], with_terms: bool,
     p, o, v = PROFILES.c, ORGANISATIONS.c, VECTORS.c
     text = [p.title, p.description] if with_terms else []
     columns = [p.id, p.kind, func.coalesce(v.language, p.language), p.trl, p.trl_min, p.trl_max, p.organisation_id,
-               o.kind, o.parent_id, v.dim, v.passages, v.passage_vectors, *text]
+               o.kind, o.parent_id, v.dim, v.passages, v.passage_vectors, _codes("clinical_area"),
+               _codes("care_setting"), *text]
     query = (select(*columns).select_from(PROFILES.join(ORGANISATIONS, p.organisation_id == o.id)
                                           .join(VECTORS, v.profile_id == p.id)).where(p.id.in_(ids)))
     rows = session.execute(query).all()
-    tags, passage_vectors = _tags(session, ids), _centred_passages(rows, center)
     found = {}
-    for row, vectors in zip(rows, passage_vectors, strict=True):
-        areas, settings = tags.get((row[0], "clinical_area"), []), tags.get((row[0], "care_setting"), [])
+    for row, vectors in zip(rows, _centred_passages(rows, center), strict=True):
         side = Side(kind=row[1], vector=EMPTY, passages=list(row[10]), passage_vectors=vectors,
-                    terms=term_counts(profile_text(row[12], row[13]), row[2]) if with_terms else {},
-                    clinical_areas=areas, care_settings=settings, trl=row[3], trl_min=row[4], trl_max=row[5],
-                    language=row[2])
+                    terms=term_counts(profile_text(row[14], row[15]), row[2]) if with_terms else {},
+                    clinical_areas=_split(row[12]), care_settings=_split(row[13]), trl=row[3], trl_min=row[4],
+                    trl_max=row[5], language=row[2])
         found[row[0]] = Candidate(row[0], side, row[6], trust_id(row[6], row[7], row[8]))
     return found
 
@@ -68,10 +68,13 @@ def _centred_passages(rows, center: Callable[[np.ndarray, str], np.ndarray]) -> 
     return out
 
 
-def _tags(session: Session, ids: list[int]) -> dict[tuple[int, str], list[str]]:
-    query = select(ProfileTag.profile_id, ProfileTag.facet, ProfileTag.code).where(
-        ProfileTag.profile_id.in_(ids), ProfileTag.facet.in_(("clinical_area", "care_setting")))
-    tags: dict[tuple[int, str], list[str]] = {}
-    for profile_id, facet, code in session.execute(query):
-        tags.setdefault((profile_id, facet), []).append(code)
-    return tags
+def _codes(facet: str):
+    """A candidate's codes of one facet, comma-separated (codes are slugs from the vocabulary):
+    in the pool's own query, where a second query for the tags took a fifth of the loading."""
+    t = TAGS.c
+    return (select(func.aggregate_strings(t.code, ",")).where(t.profile_id == PROFILES.c.id, t.facet == facet)
+            .scalar_subquery())
+
+
+def _split(codes: str | None) -> list[str]:
+    return sorted(codes.split(",")) if codes else []
