@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from matchmaker.matching.ranking import Side
@@ -36,14 +36,8 @@ def load_candidates(session: Session, ids: list[int], with_terms: bool,
     weight is zero in production; it is the evaluation's baseline)."""
     if not ids:
         return {}
-    p, o, v = PROFILES.c, ORGANISATIONS.c, VECTORS.c
-    text = [p.title, p.description] if with_terms else []
-    columns = [p.id, p.kind, func.coalesce(v.language, p.language), p.trl, p.trl_min, p.trl_max, p.organisation_id,
-               o.kind, o.parent_id, v.dim, v.passages, v.passage_vectors, _codes("clinical_area"),
-               _codes("care_setting"), *text]
-    query = (select(*columns).select_from(PROFILES.join(ORGANISATIONS, p.organisation_id == o.id)
-                                          .join(VECTORS, v.profile_id == p.id)).where(p.id.in_(ids)))
-    rows = session.execute(query).all()
+    query = _POOL_WITH_TEXT if with_terms else _POOL
+    rows = session.execute(query, {"ids": list(ids)}).all()
     found = {}
     for row, vectors in zip(rows, _centred_passages(rows, center), strict=True):
         side = Side(kind=row[1], vector=EMPTY, passages=list(row[10]), passage_vectors=vectors,
@@ -52,6 +46,17 @@ def load_candidates(session: Session, ids: list[int], with_terms: bool,
                     trl_max=row[5], language=row[2])
         found[row[0]] = Candidate(row[0], side, row[6], trust_id(row[6], row[7], row[8]))
     return found
+
+
+def _pool_query(with_text: bool):
+    """Built once: building the statement took a tenth of the loading."""
+    p, o, v = PROFILES.c, ORGANISATIONS.c, VECTORS.c
+    columns = [p.id, p.kind, func.coalesce(v.language, p.language), p.trl, p.trl_min, p.trl_max, p.organisation_id,
+               o.kind, o.parent_id, v.dim, v.passages, v.passage_vectors, _codes("clinical_area"),
+               _codes("care_setting"), *([p.title, p.description] if with_text else [])]
+    return (select(*columns).select_from(PROFILES.join(ORGANISATIONS, p.organisation_id == o.id)
+                                         .join(VECTORS, v.profile_id == p.id))
+            .where(p.id.in_(bindparam("ids", expanding=True))))
 
 
 def _centred_passages(rows, center: Callable[[np.ndarray, str], np.ndarray]) -> list[np.ndarray]:
@@ -78,3 +83,6 @@ def _codes(facet: str):
 
 def _split(codes: str | None) -> list[str]:
     return sorted(codes.split(",")) if codes else []
+
+
+_POOL, _POOL_WITH_TEXT = _pool_query(False), _pool_query(True)
